@@ -1,0 +1,134 @@
+/* The command line: each subcommand is a table of flags and a function.
+ * The same table drives the parser, `clawrt CMD --help` and the checks of
+ * tests/unit/test_cli.c (that every flag is documented in doc/clawrt.1.md).
+ *
+ * Flags follow runc's command line, which podman and containerd speak:
+ * long names with one or two dashes (`-bundle`, `--bundle`), values as
+ * `--flag=value` or `--flag value`, booleans as `--flag` or `--flag=false`,
+ * short flags alone or clustered (`-dt`), and every flag before the first
+ * argument: what follows the container id of `exec` is the command. */
+#ifndef CLAWRT_CMD_H
+#define CLAWRT_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "container.h"
+#include "error.h"
+
+typedef struct cli_flag {
+  const char *name;      /* long name; NULL ends a table */
+  char short_name;       /* 0 when none */
+  const char *arg;       /* the value's placeholder ("DIR"); NULL: a boolean */
+  const char *help;      /* one line */
+  int id;                /* what cli_next() returns for it, > 0 */
+} cli_flag;
+
+typedef int cli_run_fn(const clawrt_globals *g, int argc, char **argv, int *exit_status,
+                       clawrt_error *err);
+
+typedef struct cli_command {
+  const char *name;
+  const char *args;        /* the arguments after the flags: "<container-id>" */
+  const char *summary;     /* one line, for `clawrt --help` */
+  const char *description; /* for `clawrt CMD --help` and the man page */
+  const cli_flag *flags;
+  cli_run_fn *run;         /* argv[0] is the command name */
+} cli_command;
+
+typedef struct cli_parser {
+  const cli_command *cmd;
+  int argc;
+  char **argv;
+  int ind;                 /* next element of argv to look at */
+  const char *cluster;     /* the rest of "-dt" while it is being read */
+  char negated[8];         /* holds "false" for --flag=false */
+} cli_parser;
+
+#define CLI_END 0
+#define CLI_HELP (-2)
+
+void cli_init(cli_parser *p, const cli_command *cmd, int argc, char **argv, int first);
+
+/* The next flag: its id, with *value its value (NULL for a boolean set to
+ * true, "false" for `--flag=false`).  CLI_END at the first argument that is
+ * no flag (p->ind is its index) or after `--`; CLI_HELP for -h/--help; -1
+ * with *err for an unknown flag or a missing value. */
+int cli_next(cli_parser *p, const char **value, clawrt_error *err);
+
+/* A boolean flag's value. */
+static inline bool
+cli_bool(const char *value)
+{
+  return value == NULL;
+}
+
+/* The arguments left after the flags: between min and max of them (max < 0:
+ * any number), else a usage error naming the command. */
+int cli_args(cli_parser *p, int min, int max, const char *what, clawrt_error *err);
+
+/* Parse N of --preserve-fds and the like: a decimal int in [0, INT_MAX]. */
+int cli_parse_int(const char *flag, const char *value, int *out, clawrt_error *err);
+
+void cli_print_help(FILE *out, const cli_command *cmd);
+/* The help of every flag of a table, one per line, aligned. */
+void cli_print_flags(FILE *out, const cli_flag *flags);
+
+/* Look a flag up by long name (exact) or short name; NULL when unknown. */
+const cli_flag *cli_find_long(const cli_flag *flags, const char *name, size_t len);
+const cli_flag *cli_find_short(const cli_flag *flags, char c);
+
+/* create and run share these flags and their handling (cmd/create.c). */
+enum {
+  CREATE_F_BUNDLE = 1,
+  CREATE_F_PID_FILE,
+  CREATE_F_CONSOLE_SOCKET,
+  CREATE_F_NO_PIVOT,
+  CREATE_F_NO_NEW_KEYRING,
+  CREATE_F_PRESERVE_FDS,
+  CREATE_F_LAST,
+};
+#define CREATE_FLAGS_COMMON                                                    \
+  { "bundle", 'b', "DIR",                                                      \
+    "bundle directory, holding config.json and the rootfs (default: .)",       \
+    CREATE_F_BUNDLE },                                                         \
+  { "console-socket", 0, "PATH",                                               \
+    "AF_UNIX socket that receives the master fd of the container's terminal",  \
+    CREATE_F_CONSOLE_SOCKET },                                                 \
+  { "pid-file", 0, "FILE", "write the container's init pid to FILE",           \
+    CREATE_F_PID_FILE },                                                       \
+  { "no-pivot", 0, NULL,                                                       \
+    "enter the rootfs with MS_MOVE and chroot, not pivot_root (rootfs on "     \
+    "a ramdisk)", CREATE_F_NO_PIVOT },                                         \
+  { "no-new-keyring", 0, NULL,                                                 \
+    "keep the caller's session keyring instead of a new one",                  \
+    CREATE_F_NO_NEW_KEYRING },                                                 \
+  { "preserve-fds", 0, "N",                                                    \
+    "pass fds 3 to 3+N-1 on to the container (besides stdio and "              \
+    "$LISTEN_FDS)", CREATE_F_PRESERVE_FDS }
+
+/* Apply a CREATE_F_* flag to o: 1 when id is one, 0 when not, -1 on a bad
+ * value. */
+int cmd_create_flag(create_opts *o, int id, const char *value, clawrt_error *err);
+
+/* The subcommands, in the order `clawrt --help` lists them. */
+extern const cli_command cmd_create, cmd_delete, cmd_exec, cmd_kill, cmd_list, cmd_run,
+    cmd_spec, cmd_start, cmd_state;
+extern const cli_command *const cli_commands[];
+const cli_command *cli_find_command(const char *name);
+
+/* The global options, parsed by main() before the subcommand. */
+extern const cli_command cli_global;
+
+typedef struct cli_main {
+  clawrt_globals g;
+  bool version;            /* --version */
+  bool help;               /* --help, or no command */
+  int cmd_index;           /* argv index of the subcommand, argc when none */
+} cli_main;
+
+/* Parse the global options up to the subcommand.  Defaults: --root
+ * CLAWRT_DEFAULT_ROOT, --log-format text. */
+int cli_parse_globals(int argc, char **argv, cli_main *out, clawrt_error *err);
+
+#endif

@@ -1,0 +1,70 @@
+#include "cmd.h"
+
+enum {
+  F_DETACH = CREATE_F_LAST,
+  F_KEEP,
+  F_STATS,
+  F_NO_SUBREAPER,
+};
+
+static const cli_flag flags[] = {
+  CREATE_FLAGS_COMMON,
+  { "detach", 'd', NULL, "return once the container runs, without waiting for it", F_DETACH },
+  { "keep", 0, NULL, "keep the container's state after it exits (delete it later)", F_KEEP },
+  { "stats", 0, NULL, "print the container's resource use on stderr when it exits", F_STATS },
+  { "no-subreaper", 0, NULL, "accepted for runc compatibility; no effect", F_NO_SUBREAPER },
+  { NULL, 0, NULL, NULL, 0 },
+};
+
+static int
+run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
+{
+  create_opts o = { .bundle = "." };
+  cli_parser p;
+  cli_init(&p, &cmd_run, argc, argv, 1);
+  const char *v;
+  int id;
+  while ((id = cli_next(&p, &v, err)) != CLI_END)
+    {
+      switch (id)
+        {
+        case CLI_HELP:
+          cli_print_help(stdout, &cmd_run);
+          return 0;
+        case F_DETACH:
+          o.detach = cli_bool(v);
+          break;
+        case F_KEEP:
+          o.keep = cli_bool(v);
+          break;
+        case F_STATS:
+          o.stats = cli_bool(v);
+          break;
+        case F_NO_SUBREAPER:
+          break;
+        default:
+          if (id < 0 || cmd_create_flag(&o, id, v, err) < 0)
+            return -1;
+        }
+    }
+  if (cli_args(&p, 1, 1, "container id", err) < 0)
+    return -1;
+  int status = 0;
+  if (container_run(g, argv[p.ind], &o, &status, err) < 0)
+    return -1;
+  *exit_status = o.detach ? 0 : status;
+  return 0;
+}
+
+const cli_command cmd_run = {
+  .name = "run",
+  .args = "<container-id>",
+  .summary = "create a container and run it",
+  .description =
+      "Does `create` and `start` in one step.  Unless --detach is given it then\n"
+      "waits for the container's process, relays the signals it receives to it,\n"
+      "deletes the container (unless --keep) and exits with the process's exit\n"
+      "status, 128+N when signal N killed it.",
+  .flags = flags,
+  .run = run,
+};

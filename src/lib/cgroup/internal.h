@@ -1,0 +1,148 @@
+/* Shared by the files of src/lib/cgroup only: the host description that
+ * detect.c builds, the manager's per-hierarchy directories, and the small
+ * file helpers every driver uses.  Nothing outside cgroup/ includes this. */
+#ifndef CLAWRT_CGROUP_INTERNAL_H
+#define CLAWRT_CGROUP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+
+/* Controllers as bits; on v2 "io" is CG_BLKIO. */
+enum {
+  CG_CPU = 1u << 0,
+  CG_CPUACCT = 1u << 1,
+  CG_CPUSET = 1u << 2,
+  CG_MEMORY = 1u << 3,
+  CG_DEVICES = 1u << 4,
+  CG_FREEZER = 1u << 5,
+  CG_BLKIO = 1u << 6,
+  CG_PIDS = 1u << 7,
+  CG_NET_CLS = 1u << 8,
+  CG_NET_PRIO = 1u << 9,
+  CG_HUGETLB = 1u << 10,
+  CG_RDMA = 1u << 11,
+  CG_PERF_EVENT = 1u << 12,
+  CG_MISC = 1u << 13,
+};
+
+/* Placed in every v1 hierarchy that has one of these even when no resource
+ * asks for it: accounting for stats and "why did it die", freezer for
+ * pause and kill-all, devices for isolation.  Others only on demand. */
+#define CG_V1_ALWAYS \
+  (CG_CPU | CG_CPUACCT | CG_CPUSET | CG_MEMORY | CG_DEVICES | CG_FREEZER | CG_BLKIO | CG_PIDS)
+/* Enabled in the v2 parents' subtree_control even when no resource asks:
+ * memory.events (oom_kill) and pids.events are how a death is explained. */
+#define CG_V2_ALWAYS (CG_MEMORY | CG_PIDS)
+
+unsigned cg_controller_bit(const char *name);   /* 0 when unknown */
+const char *cg_controller_name(unsigned bit, bool v2);
+/* "cpu,cpuacct" or "cpu cpuacct" -> bits (unknown names ignored). */
+unsigned cg_controller_mask(const char *list);
+
+/* One mounted hierarchy, as detected. */
+typedef struct cg_mount {
+  char *mount;          /* mount point relative to the root prefix; "" = the prefix */
+  char *mount_root;     /* mountinfo's root field ("/" normally) */
+  char *options;        /* v1 controller list as in mountinfo, "name=systemd" kept */
+  unsigned mask;        /* controllers (v2: those in the root's cgroup.controllers) */
+  bool v2;
+} cg_mount;
+
+typedef struct cg_host {
+  cgroup_layout layout;
+  char *root_prefix;
+  cg_mount *mounts;     /* v1 hierarchies with controllers, then the v2 mount if any */
+  size_t n;
+  int v2;               /* index of the v2 mount, -1 when none */
+  unsigned v1_mask;     /* union of the v1 controllers */
+} cg_host;
+
+/* Parse mountinfo_path, keep the cgroup mounts at or below root_prefix. */
+int cg_host_detect(const char *root_prefix, const char *mountinfo_path, cg_host *out,
+                   clawrt_error *err);
+void cg_host_free(cg_host *h);
+
+/* One directory of the container: the leaf in one hierarchy. */
+typedef struct cg_dir {
+  char *mount;          /* relative to the root prefix */
+  unsigned mask;        /* controllers of this hierarchy (v2: available at the root) */
+  bool v2;
+  char *rel;            /* the leaf under the mount: "clawrt/ID" (no leading '/') */
+  int created;          /* trailing components of rel this manager created (leaf = 1) */
+  bool shared;          /* joined a leaf that already had processes: never removed */
+  int fd;               /* O_DIRECTORY|O_CLOEXEC of the leaf, -1 when gone */
+} cg_dir;
+
+struct cgroup_manager {
+  cgroup_layout layout;
+  char *root_prefix;
+  char *path;           /* "/clawrt/ID" as reported */
+  cg_dir *dirs;
+  size_t n;
+  int v2;               /* index of the v2 leaf, -1 when none */
+};
+
+/* The dir holding controller bit (v1 first, then the v2 leaf when the v2
+ * root offers it); NULL when none. */
+cg_dir *cg_dir_for(const cgroup_manager *m, unsigned bit);
+cg_dir *cg_v2_dir(const cgroup_manager *m);
+/* The hierarchy to list processes from. */
+cg_dir *cg_primary_dir(const cgroup_manager *m);
+
+/* Open ROOT/mount as an O_DIRECTORY|O_CLOEXEC fd. */
+int cg_open_mount(const char *root_prefix, const char *mount, clawrt_error *err);
+
+/* Write value to dirfd/file for spec field `field` ("memory.limit"): a
+ * missing file is "linux.resources.FIELD: this host has no FILE". */
+int cg_write(int dirfd, const char *file, const char *value, const char *field,
+             clawrt_error *err);
+int cg_writef(int dirfd, const char *file, const char *field, clawrt_error *err,
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+bool cg_file_exists(int dirfd, const char *file);
+/* Read a small file (stripped of the trailing newline); *out NULL when absent
+ * and missing_ok. */
+int cg_read(int dirfd, const char *file, bool missing_ok, char **out, clawrt_error *err);
+/* One unsigned value; "max" is CGROUP_UNLIMITED. */
+int cg_read_u64(int dirfd, const char *file, uint64_t *out, clawrt_error *err);
+/* "key value" line of a flat-keyed file (memory.events, cpu.stat, ...). */
+int cg_keyed_get(const char *text, const char *key, uint64_t *out);
+
+/* Error "linux.resources.FIELD: MSG" (errnum 0). */
+int cg_field_error(clawrt_error *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Resource writers.  `update` is set by cgroup_update (orders writes
+ * against the current values, honours checkBeforeUpdate). */
+int cg_v1_apply(const cgroup_manager *m, const oci_resources *res, bool update,
+                clawrt_error *err);
+int cg_v2_apply(const cgroup_manager *m, const oci_resources *res, bool update,
+                clawrt_error *err);
+/* The v2 controllers res needs (for subtree_control) and a check that the
+ * layout can apply every field of res. */
+unsigned cg_v2_needed(const oci_resources *res);
+int cg_check_resources(const cg_host *h, const oci_resources *res, clawrt_error *err);
+
+/* Devices. */
+int cg_devices_v1_apply(int dirfd, const oci_device_cgroup *rules, size_t n,
+                        clawrt_error *err);
+int cg_devices_bpf_apply(int cgroup_fd, const oci_device_cgroup *rules, size_t n,
+                         clawrt_error *err);
+int cg_devices_check(const oci_device_cgroup *rules, size_t n, clawrt_error *err);
+
+/* The BPF program for a rule list, exposed for the unit test's interpreter. */
+struct bpf_insn;
+int cg_devices_bpf_build(const oci_device_cgroup *rules, size_t n, struct bpf_insn **prog,
+                         size_t *len, clawrt_error *err);
+
+/* Freezer and process lists. */
+int cg_freeze_dir(const cg_dir *d, bool freeze, clawrt_error *err);
+int cg_frozen_dir(const cg_dir *d, bool *frozen, clawrt_error *err);
+int cg_collect_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth,
+                    clawrt_error *err);
+/* rmdir dirfd's sub-cgroups depth first (not dirfd itself). */
+int cg_rmdir_children(int dirfd, clawrt_error *err);
+
+#endif

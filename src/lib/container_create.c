@@ -1,0 +1,428 @@
+/* create: the parent side, from a bundle to a container waiting in
+ * "created".  Every failure after the state dir is reserved unwinds what was
+ * made: init process, cgroup, state dir. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container_priv.h"
+#include "init.h"
+#include "linux/hooks.h"
+#include "linux/terminal.h"
+#include "log.h"
+#include "selfexe.h"
+#include "sync.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+void
+created_free(created *c)
+{
+  if (c == NULL)
+    return;
+  plan_free(c->plan);
+  container_state_free(c->st);
+  cgroup_manager_free(c->cg);
+  if (c->rootfd >= 0)
+    close(c->rootfd);
+  if (c->dirfd >= 0)
+    close(c->dirfd);
+  if (c->pidfd >= 0)
+    close(c->pidfd);
+  if (c->tty_master >= 0)
+    close(c->tty_master);
+  free(c);
+}
+
+static char *
+owner_name(void)
+{
+  struct passwd *pw = getpwuid(geteuid());
+  return xstrdup(pw ? pw->pw_name : "");
+}
+
+static pid_t
+clone3_init(int flags, int cgroup_fd, int *pidfd)
+{
+  struct clone_args ca = {
+    .flags = (uint64_t) flags | CLONE_PIDFD,
+    .pidfd = (uint64_t) (uintptr_t) pidfd,
+    .exit_signal = SIGCHLD,
+  };
+  if (cgroup_fd >= 0)
+    {
+      ca.flags |= CLONE_INTO_CGROUP;
+      ca.cgroup = (uint64_t) cgroup_fd;
+    }
+  return (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+}
+
+static int
+write_pid_file(const char *path, pid_t pid, clawrt_error *err)
+{
+  cleanup_free char *dup = xstrdup(path);
+  char *slash = strrchr(dup, '/');
+  const char *dir = ".", *name = dup;
+  if (slash)
+    {
+      *slash = '\0';
+      dir = *dup ? dup : "/";
+      name = slash + 1;
+    }
+  cleanup_close int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return clawrt_error_set(err, errno, "pid file `%s`", path);
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%d", (int) pid);
+  if (atomic_write_at(dfd, name, buf, (size_t) n, 0644, err) < 0)
+    return clawrt_error_wrap(err, "pid file `%s`", path);
+  return 0;
+}
+
+/* Runs prestart + createRuntime hooks for the child and hands it the state
+ * JSON the hooks in the container get. */
+static int
+serve_hooks(created *c, int sock, clawrt_error *err)
+{
+  const oci_spec *spec = c->plan->b->spec;
+  c->st->pid = c->pid;
+  cleanup_free char *state = container_state_for_hooks(c->st, "creating");
+  if (spec->hooks)
+    {
+      if (hooks_run(&spec->hooks->prestart, "prestart", state, err) < 0
+          || hooks_run(&spec->hooks->create_runtime, "createRuntime", state, err) < 0)
+        {
+          sync_send_error(sock, err);
+          return -1;
+        }
+    }
+  return sync_send(sock, SYNC_HOOKS_DONE, state, strlen(state), -1, 0, err);
+}
+
+/* Drive the child through the protocol until it is ready. */
+static int
+parent_sync(created *c, int sock, bool foreground_tty, clawrt_error *err)
+{
+  const launch_plan *p = c->plan;
+  const oci_linux *l = p->b->spec->linux;
+  if (!p->staged && (p->clone_flags & CLONE_NEWUSER)
+      && ns_write_idmaps(c->pid, l, p->deny_setgroups, err) < 0)
+    return -1;
+  if (sync_send(sock, SYNC_GO, NULL, 0, -1, 0, err) < 0)
+    return -1;
+  sync_msg *m = xmalloc0(sizeof *m);
+  int rc = -1;
+  for (;;)
+    {
+      int fd = -1;
+      pid_t cpid = 0;
+      if (sync_recv(sock, m, &fd, &cpid, err) < 0)
+        break;
+      if (m->type == SYNC_ERROR)
+        {
+          clawrt_error_unpack(err, m->payload, (int) m->len);
+          break;
+        }
+      if (m->type == SYNC_USERNS)
+        {
+          if (ns_write_idmaps(c->pid, l, p->deny_setgroups, err) < 0)
+            {
+              sync_send_error(sock, err);
+              break;
+            }
+          if (sync_send(sock, SYNC_USERNS_DONE, NULL, 0, -1, 0, err) < 0)
+            break;
+        }
+      else if (m->type == SYNC_PID)
+        {
+          if (cpid <= 0)
+            {
+              clawrt_error_set(err, EPROTO, "container init sent no credentials");
+              break;
+            }
+          if (cpid != c->pid)
+            {
+              /* the init forked into its pid namespace: follow the new one
+               * and reap the intermediate, which exits right away */
+              close(c->pidfd);
+              waitpid(c->pid, NULL, 0);
+              c->pid = cpid;
+              c->pidfd = (int) syscall(SYS_pidfd_open, cpid, 0);
+              if (c->pidfd < 0)
+                {
+                  clawrt_error_set(err, errno, "pidfd_open of the container init");
+                  break;
+                }
+            }
+        }
+      else if (m->type == SYNC_HOOKS)
+        {
+          if (serve_hooks(c, sock, err) < 0)
+            break;
+        }
+      else if (m->type == SYNC_TTY)
+        {
+          if (fd < 0 || !foreground_tty)
+            {
+              if (fd >= 0)
+                close(fd);
+              clawrt_error_set(err, EPROTO, "unexpected terminal from the container init");
+              break;
+            }
+          c->tty_master = fd;
+        }
+      else if (m->type == SYNC_READY)
+        {
+          rc = 0;
+          break;
+        }
+      else
+        {
+          clawrt_error_set(err, EPROTO, "unexpected message %u from the container init",
+                           (unsigned) m->type);
+          break;
+        }
+    }
+  free(m);
+  return rc;
+}
+
+/* The init died or failed: say how, when the child did not say it. */
+static void
+explain_child_exit(created *c, clawrt_error *err)
+{
+  if (err->errnum != ECONNRESET)
+    return;
+  int status = 0;
+  if (waitpid(c->pid, &status, 0) == c->pid)
+    {
+      clawrt_error_clear(err);
+      if (WIFSIGNALED(status))
+        clawrt_error_set(err, 0, "container init was killed by signal %d before it was ready",
+                         WTERMSIG(status));
+      else
+        clawrt_error_set(err, 0, "container init exited with status %d before it was ready",
+                         WEXITSTATUS(status));
+    }
+}
+
+/* Namespaces that apply to our children only are entered by us, right
+ * before clone3: joined pid/time namespaces and a new time namespace. */
+static int
+enter_for_children(const launch_plan *p, clawrt_error *err)
+{
+  int fd = ns_plan_join_fd(&p->ns, CLONE_NEWPID);
+  if (fd >= 0 && setns(fd, CLONE_NEWPID) < 0)
+    return clawrt_error_set(err, errno, "join pid namespace");
+  fd = ns_plan_join_fd(&p->ns, CLONE_NEWTIME);
+  if (fd >= 0 && setns(fd, CLONE_NEWTIME) < 0)
+    return clawrt_error_set(err, errno, "join time namespace");
+  if ((p->ns.new_flags & CLONE_NEWTIME)
+      && ns_prepare_time(p->b->spec->linux ? p->b->spec->linux->time_offsets : NULL, err) < 0)
+    return -1;
+  if (p->staged && (p->unshare_flags & CLONE_NEWPID)
+      && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+    return clawrt_error_set(err, errno, "become a subreaper");
+  return 0;
+}
+
+static void
+undo_create(created *c)
+{
+  clawrt_error e = { 0 };
+  if (c->pid > 0)
+    {
+      if (c->pidfd >= 0)
+        syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+      else
+        kill(c->pid, SIGKILL);
+      waitpid(c->pid, NULL, 0);
+    }
+  if (c->cg)
+    {
+      if (cgroup_destroy(c->cg, &e) < 0)
+        {
+          cleanup_free char *t = clawrt_error_text(&e);
+          log_warn("remove cgroup: %s", t);
+          clawrt_error_clear(&e);
+        }
+      c->cg = NULL;
+    }
+  if (c->dirfd >= 0 && c->st && state_remove(c->rootfd, c->st->id, &e) < 0)
+    {
+      cleanup_free char *t = clawrt_error_text(&e);
+      log_warn("remove state: %s", t);
+      clawrt_error_clear(&e);
+    }
+}
+
+int
+container_do_create(const clawrt_globals *g, const char *id, const create_opts *o,
+                    created **out, clawrt_error *err)
+{
+  if (state_check_id(id, err) < 0)
+    return -1;
+  bundle *b = NULL;
+  if (bundle_load(o->bundle, o->config_path, &b, err) < 0)
+    return -1;
+  created *c = xmalloc0(sizeof *c);
+  c->rootfd = c->dirfd = c->pidfd = c->tty_master = -1;
+  if (plan_build(b, &c->plan, err) < 0)
+    {
+      created_free(c);
+      return -1;
+    }
+  const launch_plan *p = c->plan;
+  const oci_spec *spec = p->b->spec;
+  bool tty = spec->process->terminal;
+  if (tty && o->console_socket == NULL && o->detach)
+    {
+      created_free(c);
+      return clawrt_error_set(err, EINVAL,
+                              "process.terminal is true: a detached container needs --console-socket");
+    }
+  if (!tty && o->console_socket)
+    {
+      created_free(c);
+      return clawrt_error_set(err, EINVAL,
+                              "--console-socket given but process.terminal is false in %s",
+                              p->b->origin);
+    }
+  if (selfexe_protect(p->ns.new_flags & CLONE_NEWPID, err) < 0)
+    {
+      created_free(c);
+      return -1;
+    }
+
+  if (state_open_root(g->root, &c->rootfd, err) < 0
+      || state_reserve(c->rootfd, id, &c->dirfd, err) < 0)
+    {
+      created_free(c);
+      return -1;
+    }
+  container_state *st = c->st = xmalloc0(sizeof *st);
+  st->id = xstrdup(id);
+  st->bundle = xstrdup(p->b->dir);
+  st->rootfs = xstrdup(p->b->rootfs);
+  st->created = rfc3339_now();
+  st->owner = owner_name();
+  for (size_t i = 0; i < spec->annotations.len; i++)
+    oci_map_set(&st->annotations, spec->annotations.keys[i], spec->annotations.values[i]);
+
+  cleanup_close int console = -1;
+  int sv[2] = { -1, -1 };
+  if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
+    {
+      clawrt_error_set(err, errno, "create exec.fifo");
+      goto fail;
+    }
+  /* the state exists before the cgroup, so a create killed from here on
+   * is visible to `list` and removable by `delete --force` */
+  if (state_write(c->dirfd, st, err) < 0)
+    goto fail;
+  if (cgroup_create(NULL, id, spec->linux ? spec->linux->cgroups_path : NULL,
+                    spec->linux ? spec->linux->resources : NULL, g->systemd_cgroup, &c->cg, err)
+      < 0)
+    goto fail;
+  st->cgroup_json = cgroup_serialize(c->cg);
+  if (state_write(c->dirfd, st, err) < 0)
+    goto fail;
+  if (o->console_socket && terminal_console_connect(o->console_socket, &console, err) < 0)
+    goto fail;
+  if (sync_socketpair(sv, err) < 0)
+    goto fail;
+  if (enter_for_children(p, err) < 0)
+    goto fail;
+
+  init_args ia = {
+    .plan = p,
+    .id = id,
+    .sync = sv[1],
+    .state_dirfd = c->dirfd,
+    .console_sock = console,
+    .tty_to_parent = tty && console < 0,
+    .no_pivot = o->no_pivot,
+    .no_new_keyring = o->no_new_keyring,
+    .preserve_fds = o->preserve_fds,
+  };
+  int v2fd = cgroup_v2_fd(c->cg);
+  c->pid = clone3_init(p->clone_flags, v2fd, &c->pidfd);
+  bool into_cgroup = v2fd >= 0;
+  if (c->pid < 0 && v2fd >= 0 && (errno == EINVAL || errno == EOPNOTSUPP || errno == EBUSY))
+    {
+      c->pid = clone3_init(p->clone_flags, -1, &c->pidfd);
+      into_cgroup = false;
+    }
+  if (c->pid < 0)
+    {
+      clawrt_error_set(err, errno, "clone3 the container init");
+      c->pid = 0;
+      goto fail;
+    }
+  if (c->pid == 0)
+    {
+      close(sv[0]);
+      init_main(&ia);
+    }
+  close(sv[1]);
+  sv[1] = -1;
+  c->child_is_ours = true;
+  st->pid = c->pid;
+  if ((into_cgroup ? cgroup_enter_rest(c->cg, c->pid, err) : cgroup_enter(c->cg, c->pid, err)) < 0)
+    goto fail;
+  if (parent_sync(c, sv[0], tty && console < 0, err) < 0)
+    {
+      explain_child_exit(c, err);
+      goto fail;
+    }
+  close(sv[0]);
+  sv[0] = -1;
+
+  st->pid = c->pid;
+  st->pid_start_time = proc_start_time(c->pid);
+  cleanup_free char *cfg = NULL;
+  size_t cfglen = 0;
+  if (oci_spec_emit(spec, &cfg, &cfglen, err) < 0
+      || atomic_write_at(c->dirfd, "config.json", cfg, cfglen, 0600, err) < 0
+      || state_write(c->dirfd, st, err) < 0)
+    goto fail;
+  if (o->pid_file && write_pid_file(o->pid_file, c->pid, err) < 0)
+    goto fail;
+  *out = c;
+  return 0;
+
+fail:
+  if (sv[0] >= 0)
+    close(sv[0]);
+  if (sv[1] >= 0)
+    close(sv[1]);
+  undo_create(c);
+  created_free(c);
+  return -1;
+}
+
+int
+container_create(const clawrt_globals *g, const char *id, const create_opts *o,
+                 clawrt_error *err)
+{
+  created *c = NULL;
+  if (container_do_create(g, id, o, &c, err) < 0)
+    return -1;
+  created_free(c);
+  return 0;
+}

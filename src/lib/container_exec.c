@@ -1,0 +1,479 @@
+/* exec: a new process in a running container.  It joins the init's
+ * namespaces and cgroup, and is set up by the same process_prepare /
+ * process_exec as the init, with the container's seccomp profile. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container_priv.h"
+#include "linux/ns.h"
+#include "linux/procfs.h"
+#include "linux/seccomp.h"
+#include "linux/terminal.h"
+#include "log.h"
+#include "process.h"
+#include "selfexe.h"
+#include "sync.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static void
+strv_append(oci_strv *v, const char *s)
+{
+  v->v = xrealloc(v->v, sizeof(char *) * (v->len + 2));
+  v->v[v->len++] = xstrdup(s);
+  v->v[v->len] = NULL;
+}
+
+static void
+strv_replace(oci_strv *v, char **src)
+{
+  for (size_t i = 0; i < v->len; i++)
+    free(v->v[i]);
+  free(v->v);
+  v->v = NULL;
+  v->len = 0;
+  for (size_t i = 0; src && src[i]; i++)
+    strv_append(v, src[i]);
+  if (v->v == NULL)
+    v->v = xmalloc0(sizeof(char *));
+}
+
+static int
+parse_user(const char *s, oci_user *u, clawrt_error *err)
+{
+  char *end = NULL;
+  errno = 0;
+  unsigned long uid = strtoul(s, &end, 10);
+  if (errno || end == s || (*end && *end != ':'))
+    return clawrt_error_set(err, EINVAL, "--user: expected UID[:GID], got \"%s\"", s);
+  u->uid = (uint32_t) uid;
+  if (*end == ':')
+    {
+      const char *g = end + 1;
+      unsigned long gid = strtoul(g, &end, 10);
+      if (errno || end == g || *end)
+        return clawrt_error_set(err, EINVAL, "--user: expected UID[:GID], got \"%s\"", s);
+      u->gid = (uint32_t) gid;
+    }
+  return 0;
+}
+
+/* The process to run: --process FILE, or the container's own process with
+ * the command line's changes, as runc builds it. */
+static int
+exec_process(const oci_spec *spec, const exec_opts *o, oci_process **out, clawrt_error *err)
+{
+  if (o->process_path)
+    {
+      cleanup_free char *buf = NULL;
+      size_t len;
+      if (read_file_at(AT_FDCWD, o->process_path, CLAWRT_CONFIG_MAX, &buf, &len, err) < 0)
+        return clawrt_error_wrap(err, "--process");
+      const char *slash = strrchr(o->process_path, '/');
+      return oci_process_parse(buf, len, slash ? slash + 1 : o->process_path, out, err);
+    }
+  if (o->args == NULL || o->args[0] == NULL)
+    return clawrt_error_set(err, EINVAL, "exec: give a command to run, or --process FILE");
+  oci_spec *dup = oci_spec_dup(spec);
+  oci_process *p = dup->process;
+  dup->process = NULL;
+  oci_spec_free(dup);
+  strv_replace(&p->args, o->args);
+  p->terminal = o->tty;
+  p->has_terminal = true;
+  if (o->cwd)
+    {
+      free(p->cwd);
+      p->cwd = xstrdup(o->cwd);
+    }
+  for (size_t i = 0; o->env && o->env[i]; i++)
+    strv_append(&p->env, o->env[i]);
+  if (o->user && parse_user(o->user, &p->user, err) < 0)
+    {
+      oci_process_free(p);
+      return -1;
+    }
+  if (o->additional_gids_len)
+    {
+      free(p->user.additional_gids);
+      p->user.additional_gids = xmalloc0(sizeof(uint32_t) * o->additional_gids_len);
+      memcpy(p->user.additional_gids, o->additional_gids,
+             sizeof(uint32_t) * o->additional_gids_len);
+      p->user.additional_gids_len = o->additional_gids_len;
+    }
+  if (o->caps && o->caps[0])
+    {
+      if (p->capabilities == NULL)
+        p->capabilities = xmalloc0(sizeof *p->capabilities);
+      for (size_t i = 0; o->caps[i]; i++)
+        {
+          strv_append(&p->capabilities->bounding, o->caps[i]);
+          strv_append(&p->capabilities->effective, o->caps[i]);
+          strv_append(&p->capabilities->permitted, o->caps[i]);
+        }
+    }
+  if (o->no_new_privs)
+    {
+      p->no_new_privileges = true;
+      p->has_no_new_privileges = true;
+    }
+  if (o->process_label)
+    {
+      free(p->selinux_label);
+      p->selinux_label = xstrdup(o->process_label);
+    }
+  if (o->apparmor)
+    {
+      free(p->apparmor_profile);
+      p->apparmor_profile = xstrdup(o->apparmor);
+    }
+  *out = p;
+  return 0;
+}
+
+/* Namespaces of the init that differ from ours: those we join. */
+static int
+container_ns_flags(pid_t pid, clawrt_error *err)
+{
+  size_t n;
+  const ns_kind *k = ns_kinds(&n);
+  int flags = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      char a[64], b[64];
+      struct stat sa, sb;
+      snprintf(a, sizeof a, "/proc/%d/ns/%s", (int) pid, k[i].proc_name);
+      snprintf(b, sizeof b, "/proc/self/ns/%s", k[i].proc_name);
+      if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+        continue;
+      if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
+        flags |= k[i].flag;
+    }
+  return flags;
+}
+
+typedef struct exec_child {
+  int sync;
+  int pidfd_init;
+  int ns_flags;
+  proc_setup *ps;
+  int console_sock;
+  bool tty_to_parent;
+  int preserve_fds;
+} exec_child;
+
+__attribute__((noreturn)) static void
+exec_child_main(const exec_child *x)
+{
+  clawrt_error err = { 0 };
+  process_reset_signals();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_DUMPABLE, 0);
+  if (sync_expect(x->sync, SYNC_GO, NULL, NULL, &err) < 0)
+    _exit(1);
+  int join = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+  if (join && setns(x->pidfd_init, join) < 0)
+    {
+      clawrt_error_set(&err, errno, "join the container's namespaces");
+      goto fail;
+    }
+  close(x->pidfd_init);
+  if (x->ps->process->terminal)
+    {
+      int master = -1, slave = -1;
+      if (terminal_open(&master, &slave, x->ps->process->console_size, &err) < 0)
+        goto fail;
+      if (x->console_sock >= 0)
+        {
+          if (terminal_send_fd(x->console_sock, master, "/dev/ptmx", &err) < 0)
+            goto fail;
+          close(x->console_sock);
+        }
+      else if (sync_send(x->sync, SYNC_TTY, NULL, 0, master, 0, &err) < 0)
+        goto fail;
+      close(master);
+      if (terminal_setup_child(slave, &err) < 0)
+        goto fail;
+      if (slave > 2)
+        close(slave);
+    }
+  {
+    clawrt_error e = { 0 };
+    x->ps->procfd = procfs_open_root(AT_FDCWD, "/proc", &e);
+    clawrt_error_clear(&e);
+  }
+  if (process_prepare(x->ps, &err) < 0)
+    goto fail;
+  if (x->ps->procfd >= 0)
+    close(x->ps->procfd);
+  x->ps->procfd = -1;
+  if (process_restrict_fds(x->preserve_fds, &err) < 0)
+    goto fail;
+  prctl(PR_SET_PDEATHSIG, 0);
+  process_exec(x->ps, &err);
+fail:
+  sync_send_error(x->sync, &err);
+  _exit(127);
+}
+
+static volatile int exec_fwd_pidfd = -1;
+
+static void
+exec_forward(int sig)
+{
+  int saved = errno;
+  if (exec_fwd_pidfd >= 0)
+    syscall(SYS_pidfd_send_signal, exec_fwd_pidfd, sig, NULL, 0);
+  errno = saved;
+}
+
+int
+container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int *exit_status,
+               clawrt_error *err)
+{
+  *exit_status = 0;
+  cleanup_close int rootfd = -1, dirfd = -1;
+  container_state *st = NULL;
+  oci_spec *spec = NULL;
+  oci_process *proc = NULL;
+  cgroup_manager *cg = NULL;
+  seccomp_program *sc = NULL;
+  cleanup_close int pidfd_init = -1, pidfd = -1, console = -1, tty_master = -1;
+  int sv[2] = { -1, -1 };
+  pid_t pid = 0;
+  int rc = -1;
+
+  if (container_open(g, id, 0, &rootfd, &dirfd, &st, err) < 0)
+    return -1;
+  if (st->cgroup_json)
+    {
+      clawrt_error e = { 0 };
+      if (cgroup_load(NULL, st->cgroup_json, &cg, &e) < 0)
+        clawrt_error_clear(&e);
+    }
+  const char *status = container_status(dirfd, st, cg);
+  if (strcmp(status, "stopped") == 0 || strcmp(status, "created") == 0)
+    {
+      clawrt_error_set(err, 0, "cannot exec in a %s container", status);
+      goto out;
+    }
+  if (strcmp(status, "paused") == 0 && !o->ignore_paused)
+    {
+      clawrt_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused)");
+      goto out;
+    }
+  {
+    cleanup_free char *cfg = NULL;
+    size_t len;
+    if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, err) < 0
+        || oci_spec_parse(cfg, len, "config.json", &spec, err) < 0)
+      goto out;
+  }
+  if (exec_process(spec, o, &proc, err) < 0)
+    goto out;
+  if (proc->terminal && o->console_socket == NULL && o->detach)
+    {
+      clawrt_error_set(err, EINVAL, "exec with a terminal and --detach needs --console-socket");
+      goto out;
+    }
+  /* the exec'd process is visible to the container before it execs */
+  if (selfexe_protect(false, err) < 0)
+    goto out;
+  if (spec->linux && spec->linux->seccomp
+      && seccomp_compile(spec->linux->seccomp, "config.json", &sc, err) < 0)
+    goto out;
+  pidfd_init = (int) syscall(SYS_pidfd_open, st->pid, 0);
+  if (pidfd_init < 0 || proc_start_time(st->pid) != st->pid_start_time)
+    {
+      clawrt_error_set(err, ESRCH, "container not running");
+      goto out;
+    }
+  int nsflags = container_ns_flags(st->pid, err);
+  if (nsflags & CLONE_NEWPID && setns(pidfd_init, CLONE_NEWPID) < 0)
+    {
+      clawrt_error_set(err, errno, "join the container's pid namespace");
+      goto out;
+    }
+  if (nsflags & CLONE_NEWTIME && setns(pidfd_init, CLONE_NEWTIME) < 0)
+    {
+      clawrt_error_set(err, errno, "join the container's time namespace");
+      goto out;
+    }
+  if (o->console_socket && terminal_console_connect(o->console_socket, &console, err) < 0)
+    goto out;
+  if (sync_socketpair(sv, err) < 0)
+    goto out;
+
+  proc_setup ps = {
+    .process = proc,
+    .seccomp = sc,
+    .listener_sock = -1,
+    .setgroups_allowed = true,
+    .procfd = -1,
+  };
+  exec_child x = {
+    .sync = sv[1],
+    .pidfd_init = pidfd_init,
+    .ns_flags = nsflags,
+    .ps = &ps,
+    .console_sock = console,
+    .tty_to_parent = proc->terminal && console < 0,
+    .preserve_fds = o->preserve_fds,
+  };
+  int v2fd = cg && !o->cgroup ? cgroup_v2_fd(cg) : -1;
+  struct clone_args ca = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                           .exit_signal = SIGCHLD };
+  if (v2fd >= 0)
+    {
+      ca.flags |= CLONE_INTO_CGROUP;
+      ca.cgroup = (uint64_t) v2fd;
+    }
+  pid = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid < 0 && v2fd >= 0)
+    {
+      ca.flags &= ~(uint64_t) CLONE_INTO_CGROUP;
+      v2fd = -1;
+      pid = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+    }
+  if (pid < 0)
+    {
+      clawrt_error_set(err, errno, "clone3 the exec process");
+      pid = 0;
+      goto out;
+    }
+  if (pid == 0)
+    {
+      close(sv[0]);
+      exec_child_main(&x);
+    }
+  close(sv[1]);
+  sv[1] = -1;
+  if (cg)
+    {
+      int r;
+      if (o->cgroup)
+        {
+          cleanup_free char *dup = xstrdup(o->cgroup);
+          char *colon = strchr(dup, ':');
+          if (colon)
+            *colon = '\0';
+          r = cgroup_enter_sub(cg, pid, colon ? dup : NULL, colon ? colon + 1 : dup, err);
+        }
+      else
+        r = v2fd >= 0 ? cgroup_enter_rest(cg, pid, err) : cgroup_enter(cg, pid, err);
+      if (r < 0)
+        goto kill_out;
+    }
+  if (sync_send(sv[0], SYNC_GO, NULL, 0, -1, 0, err) < 0)
+    goto kill_out;
+  /* EOF: the child exec'd (the socket is close-on-exec) */
+  for (;;)
+    {
+      sync_msg *m = xmalloc0(sizeof *m);
+      int fd = -1;
+      clawrt_error e = { 0 };
+      int r = sync_recv(sv[0], m, &fd, NULL, &e);
+      if (r < 0)
+        {
+          bool eof = e.errnum == ECONNRESET;
+          clawrt_error_clear(&e);
+          free(m);
+          if (eof)
+            break;
+          clawrt_error_set(err, EIO, "exec: lost the child");
+          goto kill_out;
+        }
+      if (m->type == SYNC_ERROR)
+        {
+          clawrt_error_unpack(err, m->payload, (int) m->len);
+          free(m);
+          waitpid(pid, NULL, 0);
+          pid = 0;
+          goto out;
+        }
+      if (m->type == SYNC_TTY && fd >= 0)
+        tty_master = fd;
+      else if (fd >= 0)
+        close(fd);
+      free(m);
+    }
+  if (o->pid_file)
+    {
+      char buf[32];
+      int n = snprintf(buf, sizeof buf, "%d", (int) pid);
+      cleanup_close int pf = open(o->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (pf < 0 || write_all(pf, buf, (size_t) n) < 0)
+        {
+          clawrt_error_set(err, errno, "pid file `%s`", o->pid_file);
+          goto kill_out;
+        }
+    }
+  if (o->detach)
+    {
+      rc = 0;
+      goto out;
+    }
+  {
+    exec_fwd_pidfd = pidfd;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = exec_forward;
+    sa.sa_flags = SA_RESTART;
+    int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM };
+    for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+      sigaction(fwd[i], &sa, NULL);
+    if (tty_master >= 0 && terminal_proxy(tty_master, pidfd, err) < 0)
+      {
+        cleanup_free char *t = clawrt_error_text(err);
+        log_warn("terminal: %s", t);
+        clawrt_error_clear(err);
+      }
+    int wst;
+    pid_t r;
+    do
+      r = waitpid(pid, &wst, 0);
+    while (r < 0 && errno == EINTR);
+    exec_fwd_pidfd = -1;
+    if (r < 0)
+      {
+        clawrt_error_set(err, errno, "wait for the exec process");
+        goto out;
+      }
+    *exit_status = WIFSIGNALED(wst) ? 128 + WTERMSIG(wst) : WEXITSTATUS(wst);
+    rc = 0;
+    goto out;
+  }
+
+kill_out:
+  if (pid > 0)
+    {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+    }
+out:
+  if (sv[0] >= 0)
+    close(sv[0]);
+  if (sv[1] >= 0)
+    close(sv[1]);
+  seccomp_program_free(sc);
+  cgroup_manager_free(cg);
+  oci_process_free(proc);
+  oci_spec_free(spec);
+  container_state_free(st);
+  return rc;
+}

@@ -1,0 +1,111 @@
+#define _GNU_SOURCE
+#include "error.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+clawrt_error_setv(clawrt_error *err, int errnum, const char *fmt, va_list ap)
+{
+  if (err == NULL)
+    return -1;
+  /* the first (deepest) cause wins: later sets on an error already filled
+   * would hide where it really came from */
+  if (err->msg != NULL)
+    return -1;
+  char *m = NULL;
+  if (vasprintf(&m, fmt, ap) < 0)
+    m = NULL;
+  err->msg = m;
+  err->errnum = errnum;
+  return -1;
+}
+
+int
+clawrt_error_set(clawrt_error *err, int errnum, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  clawrt_error_setv(err, errnum, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int
+clawrt_error_wrap(clawrt_error *err, const char *fmt, ...)
+{
+  if (err == NULL)
+    return -1;
+  char *prefix = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  if (vasprintf(&prefix, fmt, ap) < 0)
+    prefix = NULL;
+  va_end(ap);
+  if (prefix == NULL)
+    return -1;
+  char *m = NULL;
+  if (asprintf(&m, "%s: %s", prefix, err->msg ? err->msg : "error") >= 0) {
+    free(err->msg);
+    err->msg = m;
+  }
+  free(prefix);
+  return -1;
+}
+
+char *
+clawrt_error_text(const clawrt_error *err)
+{
+  char *t = NULL;
+  const char *m = err && err->msg ? err->msg : "unknown error";
+  if (err && err->errnum)
+    {
+      if (asprintf(&t, "%s: %s", m, strerror(err->errnum)) < 0)
+        t = NULL;
+    }
+  else
+    t = strdup(m);
+  return t;
+}
+
+void
+clawrt_error_clear(clawrt_error *err)
+{
+  if (err == NULL)
+    return;
+  free(err->msg);
+  err->msg = NULL;
+  err->errnum = 0;
+}
+
+/* Wire format: int32 errnum, then the message bytes (not NUL-terminated). */
+int
+clawrt_error_pack(const clawrt_error *err, char *buf, int len)
+{
+  if (len < (int) sizeof(int32_t))
+    return 0;
+  int32_t e = err->errnum;
+  memcpy(buf, &e, sizeof e);
+  const char *m = err->msg ? err->msg : "unknown error";
+  int ml = (int) strlen(m);
+  if (ml > len - (int) sizeof e)
+    ml = len - (int) sizeof e;
+  memcpy(buf + sizeof e, m, ml);
+  return (int) sizeof e + ml;
+}
+
+void
+clawrt_error_unpack(clawrt_error *err, const char *buf, int len)
+{
+  int32_t e = 0;
+  if (len < (int) sizeof e)
+    {
+      clawrt_error_set(err, EPROTO, "malformed error message from child");
+      return;
+    }
+  memcpy(&e, buf, sizeof e);
+  clawrt_error_set(err, e, "%.*s", len - (int) sizeof e, buf + sizeof e);
+}

@@ -1,0 +1,200 @@
+#define _GNU_SOURCE
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "linux/caps.h"
+#include "linux/lsm.h"
+#include "linux/rlimits.h"
+#include "linux/sched.h"
+#include "linux/user.h"
+#include "util.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int
+openat2_in_root(const char *path, int flags)
+{
+  struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC),
+                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return -1;
+  int fd;
+  do
+    fd = (int) syscall(SYS_openat2, root, path, &how, sizeof how);
+  while (fd < 0 && errno == EAGAIN);
+  return fd;
+}
+
+static bool
+is_executable(const char *path)
+{
+  cleanup_close int fd = openat2_in_root(path, O_PATH);
+  if (fd < 0)
+    return false;
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    return false;
+  return (st.st_mode & 0111) != 0;
+}
+
+static const char *
+env_get(const oci_strv *env, const char *key)
+{
+  size_t kl = strlen(key);
+  const char *v = NULL;
+  for (size_t i = 0; i < env->len; i++)
+    if (strncmp(env->v[i], key, kl) == 0 && env->v[i][kl] == '=')
+      v = env->v[i] + kl + 1;
+  return v;
+}
+
+/* The executable the way exec.LookPath finds it, which is what runc users
+ * (and podman's exit code 127 detection) rely on. */
+static int
+look_path(const oci_process *p, char **out, clawrt_error *err)
+{
+  const char *name = p->args.v[0];
+  if (strchr(name, '/'))
+    {
+      if (!is_executable(name))
+        return clawrt_error_set(err, errno ? errno : EACCES, "exec: \"%s\"", name);
+      *out = xstrdup(name);
+      return 0;
+    }
+  const char *path = env_get(&p->env, "PATH");
+  cleanup_free char *dirs = xstrdup(path ? path : DEFAULT_PATH);
+  char *save = NULL;
+  for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save))
+    {
+      cleanup_free char *cand = xasprintf("%s/%s", *d ? d : ".", name);
+      if (is_executable(cand))
+        {
+          *out = steal_pointer(&cand);
+          return 0;
+        }
+    }
+  return clawrt_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+int
+process_prepare(proc_setup *ps, clawrt_error *err)
+{
+  const oci_process *p = ps->process;
+  if (rlimits_apply(p->rlimits, p->rlimits_len, err) < 0)
+    return -1;
+  if (p->has_oom_score_adj && ps->procfd >= 0
+      && oom_score_adj_apply(ps->procfd, getpid(), p->oom_score_adj, err) < 0)
+    return -1;
+  if (p->scheduler && scheduler_apply(p->scheduler, err) < 0)
+    return -1;
+  if (p->io_priority && iopriority_apply(p->io_priority, err) < 0)
+    return -1;
+  if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial
+      && cpu_affinity_apply(p->exec_cpu_affinity->initial, err) < 0)
+    return -1;
+  if (p->apparmor_profile && apparmor_set_exec_profile(p->apparmor_profile, err) < 0)
+    return -1;
+  if (p->selinux_label && selinux_set_exec_label(p->selinux_label, err) < 0)
+    return -1;
+
+  /* cwd: resolved inside the root.  A cwd reached through a leaked fd
+   * (/proc/self/fd/N, CVE-2024-21626) cannot resolve: magic links are
+   * refused and every fd we hold is O_CLOEXEC anyway. */
+  cleanup_close int cwd = openat2_in_root(p->cwd, O_PATH | O_DIRECTORY);
+  if (cwd < 0 && errno == ENOENT)
+    {
+      /* runc creates a missing cwd */
+      cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      clawrt_error e = { 0 };
+      if (root >= 0 && mkdir_p_at(root, p->cwd + 1, 0755, &e) == 0)
+        cwd = openat2_in_root(p->cwd, O_PATH | O_DIRECTORY);
+      clawrt_error_clear(&e);
+    }
+  if (cwd < 0)
+    return clawrt_error_set(err, errno, "process.cwd: `%s`", p->cwd);
+  if (fchdir(cwd) < 0)
+    return clawrt_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
+  return look_path(p, &ps->exec_path, err);
+}
+
+int
+process_exec(proc_setup *ps, clawrt_error *err)
+{
+  const oci_process *p = ps->process;
+  bool nnp = p->no_new_privileges;
+
+  if (user_apply(&p->user, ps->setgroups_allowed, err) < 0)
+    return -1;
+  int listener = -1;
+  /* Without no_new_privileges, loading a filter needs CAP_SYS_ADMIN: do it
+   * while we still have it.  With it, load as late as possible so the
+   * filter need not allow our own set-up calls. */
+  if (!nnp)
+    {
+      if (ps->seccomp && seccomp_install(ps->seccomp, &listener, err) < 0)
+        return -1;
+      if (ps->seccomp_extra && seccomp_install(ps->seccomp_extra, NULL, err) < 0)
+        return -1;
+    }
+  if (caps_apply(p->capabilities, err) < 0)
+    return -1;
+  if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return clawrt_error_set(err, errno, "set no_new_privileges");
+  if (nnp)
+    {
+      if (ps->seccomp && seccomp_install(ps->seccomp, &listener, err) < 0)
+        return -1;
+      if (ps->seccomp_extra && seccomp_install(ps->seccomp_extra, NULL, err) < 0)
+        return -1;
+    }
+  if (listener >= 0 && ps->listener_sock >= 0)
+    {
+      if (seccomp_listener_send(ps->listener_sock, listener, ps->listener_state, err) < 0)
+        return -1;
+      close(listener);
+    }
+  char *const *envp = p->env.v ? p->env.v : (char *const[]){ NULL };
+  execve(ps->exec_path, p->args.v, envp);
+  return clawrt_error_set(err, errno, "exec `%s`", ps->exec_path);
+}
+
+int
+process_restrict_fds(int preserve, clawrt_error *err)
+{
+  int first = 3 + preserve;
+  for (int fd = 3; fd < first; fd++)
+    {
+      int fl = fcntl(fd, F_GETFD);
+      if (fl >= 0 && fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+        return clawrt_error_set(err, errno, "preserve fd %d", fd);
+    }
+  if (syscall(SYS_close_range, (unsigned) first, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
+    return clawrt_error_set(err, errno, "close_range");
+  return 0;
+}
+
+void
+process_reset_signals(void)
+{
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      sigaction(s, &sa, NULL);
+}
