@@ -101,6 +101,43 @@ struct json_doc
   json_value root;
 };
 
+/* Length of the valid UTF-8 sequence at s (1..4, at most avail bytes), 0
+ * when invalid.  Stricter than yajl's reader, which lets overlong forms
+ * (C0 AF for "/") and encoded surrogates through: both the parser and the
+ * generator use this one definition. */
+static size_t
+utf8_seq(const unsigned char *s, size_t avail)
+{
+  if (s[0] < 0x80)
+    return 1;
+  size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+             : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+             : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                            : 0;
+  if (n == 0 || n > avail)
+    return 0;
+  for (size_t i = 1; i < n; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)
+      || (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+    return 0;
+  return n;
+}
+
+static bool
+utf8_valid(const unsigned char *s, size_t n)
+{
+  for (size_t i = 0; i < n;)
+    {
+      size_t k = utf8_seq(s + i, n - i);
+      if (k == 0)
+        return false;
+      i += k;
+    }
+  return true;
+}
+
 /* ---- parser ---------------------------------------------------------------- */
 
 #define STRINGIFY_(x) #x
@@ -131,7 +168,7 @@ new_node(struct builder *b, json_type t)
 {
   json_value *v = arena_alloc(b->arena, sizeof *v);
   memset(v, 0, sizeof *v);
-  v->type = t;
+  v->type = (uint8_t) t;
   return v;
 }
 
@@ -199,6 +236,11 @@ cb_string(void *ctx, const unsigned char *s, size_t n)
       b->fail = "string contains a NUL character (\\u0000)";
       return 0;
     }
+  if (!utf8_valid(s, n))
+    {
+      b->fail = "string is not valid UTF-8";
+      return 0;
+    }
   json_value *v = new_node(b, JSON_STRING);
   v->u.s = arena_strndup(b->arena, (const char *) s, n);
   v->len = n;
@@ -212,6 +254,11 @@ cb_map_key(void *ctx, const unsigned char *s, size_t n)
   if (memchr(s, '\0', n) != NULL)
     {
       b->fail = "object key contains a NUL character (\\u0000)";
+      return 0;
+    }
+  if (!utf8_valid(s, n))
+    {
+      b->fail = "object key is not valid UTF-8";
       return 0;
     }
   b->frames[b->depth - 1].pending_key = arena_strndup(b->arena, (const char *) s, n);
@@ -324,11 +371,13 @@ close_container(struct builder *b)
     n = dedup_keys(f->keys, f->items, n);
   v->len = n;
   v->u.items = arena_alloc(b->arena, (n ? n : 1) * sizeof *v->u.items);
-  memcpy(v->u.items, f->items, n * sizeof *v->u.items);
   if (v->type == JSON_OBJECT)
+    v->keys = arena_alloc(b->arena, (n ? n : 1) * sizeof *v->keys);
+  if (n)
     {
-      v->keys = arena_alloc(b->arena, (n ? n : 1) * sizeof *v->keys);
-      memcpy(v->keys, f->keys, n * sizeof *v->keys);
+      memcpy(v->u.items, f->items, n * sizeof *v->u.items);
+      if (v->type == JSON_OBJECT)
+        memcpy(v->keys, f->keys, n * sizeof *v->keys);
     }
   f->len = 0;
   return 1;
@@ -365,7 +414,17 @@ line_col(const char *buf, size_t len, size_t off, size_t *line, size_t *col)
         start = i + 1;
       }
   *line = l;
-  *col = off - start + 1;
+  /* yajl has consumed the offending byte: point at it */
+  *col = off > start ? off - start : 1;
+}
+
+static bool
+only_space(const char *buf, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r')
+      return false;
+  return true;
 }
 
 /* yajl's terse message is "parse error: premature EOF\n"; keep the reason. */
@@ -412,8 +471,8 @@ json_parse(const char *buf, size_t len, const char *origin, json_value **out,
       if (b.fail)
         clawrt_error_set(err, EINVAL, "%s: parse error at line %zu, column %zu: %s", pfx,
                          line, col, b.fail);
-      else if (st == yajl_status_ok)
-        clawrt_error_set(err, EINVAL, "%s: parse error: no JSON value in the input", pfx);
+      else if (only_space(buf, len))
+        clawrt_error_set(err, EINVAL, "%s: parse error: the document is empty", pfx);
       else
         {
           cleanup_free char *why = yajl_reason(h, buf, len);
@@ -887,42 +946,11 @@ json_gen_array_close(json_gen *g)
   gen_close(g, false);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid.  Overlong
- * forms and surrogates are invalid, as yajl's reader would say. */
-static size_t
-utf8_seq(const unsigned char *s)
-{
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xc2 && s[0] <= 0xdf)
-    return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-  if (s[0] >= 0xe0 && s[0] <= 0xef)
-    {
-      if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-        return 0;
-      if (s[0] == 0xe0 && s[1] < 0xa0)
-        return 0;
-      if (s[0] == 0xed && s[1] >= 0xa0)
-        return 0;
-      return 3;
-    }
-  if (s[0] >= 0xf0 && s[0] <= 0xf4)
-    {
-      if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-        return 0;
-      if (s[0] == 0xf0 && s[1] < 0x90)
-        return 0;
-      if (s[0] == 0xf4 && s[1] >= 0x90)
-        return 0;
-      return 4;
-    }
-  return 0;
-}
-
 static void
 gen_quoted(json_gen *g, const char *str)
 {
   const unsigned char *s = (const unsigned char *) (str ? str : "");
+  const unsigned char *end = s + strlen((const char *) s);
   gen_putc(g, '"');
   size_t run = 0; /* bytes copied verbatim in one go */
   const unsigned char *start = s;
@@ -956,7 +984,7 @@ gen_quoted(json_gen *g, const char *str)
           run = 0;
           continue;
         }
-      size_t n = utf8_seq(s);
+      size_t n = utf8_seq(s, (size_t) (end - s));
       if (n == 0)
         {
           gen_fail(g, "json generator: string is not valid UTF-8");

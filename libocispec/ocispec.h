@@ -108,7 +108,7 @@ typedef struct oci_process {
   bool terminal;
   bool has_terminal;
   oci_box *console_size;         /* "consoleSize" */
-  oci_user user;                 /* required */
+  oci_user user;                 /* absent in JSON: uid 0, gid 0 (as runc) */
   oci_strv args;
   char *command_line;            /* "commandLine", windows only */
   oci_strv env;
@@ -401,7 +401,8 @@ int oci_spec_parse(const char *buf, size_t len, const char *origin, oci_spec **o
 /* Emit as indented JSON (the caller frees *out). */
 int oci_spec_emit(const oci_spec *spec, char **out, size_t *outlen, clawrt_error *err);
 void oci_spec_free(oci_spec *spec);
-/* Deep copy through emit+parse, for policies that must not touch the input. */
+/* Deep copy (walks the same descriptor tables as parse/emit), for policies
+ * that must not touch the input.  NULL only when spec is NULL. */
 oci_spec *oci_spec_dup(const oci_spec *spec);
 /* Structural equality: same fields present with the same values, arrays and
  * maps in the same order.  For tests of the pure transforms. */
@@ -431,7 +432,10 @@ const char *oci_map_get(const oci_map *m, const char *key);
 void oci_map_set(oci_map *m, const char *key, const char *value);
 
 /* Every JSON property path of config.json the spec defines, and whether we
- * parse it; used by the coverage unit test and by `features`. */
+ * parse it; used by the coverage unit test and by `features`.  Syntax:
+ * "a.b" for keys, "a[]" for the elements of an array of objects, "a{}" for
+ * the values of a map; arrays of strings/numbers by their key alone.  The
+ * list is built once and lives as long as the process. */
 typedef struct oci_property {
   const char *path;              /* "process.rlimits[].hard" */
   const char *unsupported_reason;/* NULL when parsed and honoured */

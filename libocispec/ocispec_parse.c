@@ -136,11 +136,16 @@ parse_strv(const json_value *v, oci_strv *sv, struct opath *p, clawrt_error *err
   sv->len = 0;
   for (size_t i = 0; i < n; i++)
     {
-      size_t s = opath_push_index(p, i);
-      int r = json_get_string(json_array_get(v, i), p->buf, &sv->v[i], err);
-      opath_pop(p, s);
-      if (r < 0)
-        return -1;
+      const json_value *e = json_array_get(v, i);
+      /* the element's path is formatted only when there is an error to name */
+      if (json_typeof(e) != JSON_STRING)
+        {
+          size_t s = opath_push_index(p, i);
+          json_expect(e, JSON_STRING, p->buf, err);
+          opath_pop(p, s);
+          return -1;
+        }
+      sv->v[i] = xstrdup(json_string(e));
       sv->len = i + 1;
     }
   return 0;
@@ -181,11 +186,15 @@ parse_map(const json_value *v, oci_map *m, struct opath *p, clawrt_error *err)
       const char *k = json_object_key(v, i);
       if (*k == '\0')
         return clawrt_error_set(err, EINVAL, "%s: keys must not be empty", p->buf);
-      size_t s = opath_push_mapkey(p, k);
-      int r = json_get_string(json_object_value(v, i), p->buf, &m->values[i], err);
-      opath_pop(p, s);
-      if (r < 0)
-        return -1;
+      const json_value *e = json_object_value(v, i);
+      if (json_typeof(e) != JSON_STRING)
+        {
+          size_t s = opath_push_mapkey(p, k);
+          json_expect(e, JSON_STRING, p->buf, err);
+          opath_pop(p, s);
+          return -1;
+        }
+      m->values[i] = xstrdup(json_string(e));
       m->keys[i] = xstrdup(k);
       m->len = i + 1;
     }

@@ -183,8 +183,10 @@ TABLE(affinity_table, oci_cpu_affinity, affinity_fields, NULL);
 static const struct oci_field process_fields[] = {
   OPT(OK_BOOL, oci_process, "terminal", terminal),
   OBJ(oci_process, "consoleSize", console_size, box_table),
-  { .name = "user", .kind = OK_INLINE, .flags = OF_REQUIRED, .off = offsetof(oci_process, user),
-    .has_off = NOHAS, .child = &user_table },
+  /* optional in the schema (the spec's FreeBSD example has none); absent
+   * reads as uid 0 gid 0, as runc does, and is written back explicitly */
+  { .name = "user", .kind = OK_INLINE, .off = offsetof(oci_process, user), .has_off = NOHAS,
+    .child = &user_table },
   STRV(oci_process, "args", args),
   { .name = "commandLine", .kind = OK_STRING, .off = offsetof(oci_process, command_line),
     .has_off = NOHAS, .unsupported = WINDOWS_ONLY },

@@ -1,4 +1,7 @@
 /* The table of subcommands, and the global options that come before one. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <string.h>
 
 #include "cmd.h"

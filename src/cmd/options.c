@@ -2,6 +2,9 @@
  * runc's conventions rather than on getopt: getopt accepts any unambiguous
  * prefix (`--pid` for `--pid-file`), which would make a typo mean another
  * flag. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <string.h>

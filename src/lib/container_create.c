@@ -22,6 +22,7 @@
 #include "linux/hooks.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "policy/strict.h"
 #include "selfexe.h"
 #include "sync.h"
 #include "util.h"
@@ -280,6 +281,11 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   bundle *b = NULL;
   if (bundle_load(o->bundle, o->config_path, &b, err) < 0)
     return -1;
+  if (strict_requested(b->spec, g->strict) && strict_apply(b->spec, b->origin, NULL, err) < 0)
+    {
+      bundle_free(b);
+      return -1;
+    }
   created *c = xmalloc0(sizeof *c);
   c->rootfd = c->dirfd = c->pidfd = c->tty_master = -1;
   if (plan_build(b, &c->plan, err) < 0)
@@ -321,6 +327,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   st->rootfs = xstrdup(p->b->rootfs);
   st->created = rfc3339_now();
   st->owner = owner_name();
+  st->strict = strict_requested(spec, false);
   for (size_t i = 0; i < spec->annotations.len; i++)
     oci_map_set(&st->annotations, spec->annotations.keys[i], spec->annotations.values[i]);
 

@@ -22,6 +22,8 @@
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "policy/spec_edit.h"
+#include "policy/strict.h"
 #include "process.h"
 #include "selfexe.h"
 #include "sync.h"
@@ -30,28 +32,6 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-
-static void
-strv_append(oci_strv *v, const char *s)
-{
-  v->v = xrealloc(v->v, sizeof(char *) * (v->len + 2));
-  v->v[v->len++] = xstrdup(s);
-  v->v[v->len] = NULL;
-}
-
-static void
-strv_replace(oci_strv *v, char **src)
-{
-  for (size_t i = 0; i < v->len; i++)
-    free(v->v[i]);
-  free(v->v);
-  v->v = NULL;
-  v->len = 0;
-  for (size_t i = 0; src && src[i]; i++)
-    strv_append(v, src[i]);
-  if (v->v == NULL)
-    v->v = xmalloc0(sizeof(char *));
-}
 
 static int
 parse_user(const char *s, oci_user *u, clawrt_error *err)
@@ -93,7 +73,7 @@ exec_process(const oci_spec *spec, const exec_opts *o, oci_process **out, clawrt
   oci_process *p = dup->process;
   dup->process = NULL;
   oci_spec_free(dup);
-  strv_replace(&p->args, o->args);
+  strv_set(&p->args, o->args);
   p->terminal = o->tty;
   p->has_terminal = true;
   if (o->cwd)
@@ -102,7 +82,7 @@ exec_process(const oci_spec *spec, const exec_opts *o, oci_process **out, clawrt
       p->cwd = xstrdup(o->cwd);
     }
   for (size_t i = 0; o->env && o->env[i]; i++)
-    strv_append(&p->env, o->env[i]);
+    strv_add(&p->env, o->env[i]);
   if (o->user && parse_user(o->user, &p->user, err) < 0)
     {
       oci_process_free(p);
@@ -122,9 +102,9 @@ exec_process(const oci_spec *spec, const exec_opts *o, oci_process **out, clawrt
         p->capabilities = xmalloc0(sizeof *p->capabilities);
       for (size_t i = 0; o->caps[i]; i++)
         {
-          strv_append(&p->capabilities->bounding, o->caps[i]);
-          strv_append(&p->capabilities->effective, o->caps[i]);
-          strv_append(&p->capabilities->permitted, o->caps[i]);
+          strv_add(&p->capabilities->bounding, o->caps[i]);
+          strv_add(&p->capabilities->effective, o->caps[i]);
+          strv_add(&p->capabilities->permitted, o->caps[i]);
         }
     }
   if (o->no_new_privs)
@@ -209,8 +189,6 @@ exec_child_main(const exec_child *x)
       close(master);
       if (terminal_setup_child(slave, &err) < 0)
         goto fail;
-      if (slave > 2)
-        close(slave);
     }
   {
     clawrt_error e = { 0 };
@@ -252,7 +230,7 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   oci_spec *spec = NULL;
   oci_process *proc = NULL;
   cgroup_manager *cg = NULL;
-  seccomp_program *sc = NULL;
+  seccomp_program *sc = NULL, *sc_strict = NULL;
   cleanup_close int pidfd_init = -1, pidfd = -1, console = -1, tty_master = -1;
   int sv[2] = { -1, -1 };
   pid_t pid = 0;
@@ -286,6 +264,9 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   }
   if (exec_process(spec, o, &proc, err) < 0)
     goto out;
+  bool strict = st->strict || strict_requested(spec, false);
+  if (strict)
+    strict_apply_process(proc, NULL);
   if (proc->terminal && o->console_socket == NULL && o->detach)
     {
       clawrt_error_set(err, EINVAL, "exec with a terminal and --detach needs --console-socket");
@@ -296,6 +277,8 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
     goto out;
   if (spec->linux && spec->linux->seccomp
       && seccomp_compile(spec->linux->seccomp, "config.json", &sc, err) < 0)
+    goto out;
+  if (strict && seccomp_compile_strict(&sc_strict, err) < 0)
     goto out;
   pidfd_init = (int) syscall(SYS_pidfd_open, st->pid, 0);
   if (pidfd_init < 0 || proc_start_time(st->pid) != st->pid_start_time)
@@ -322,6 +305,7 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   proc_setup ps = {
     .process = proc,
     .seccomp = sc,
+    .seccomp_extra = sc_strict,
     .listener_sock = -1,
     .setgroups_allowed = true,
     .procfd = -1,
@@ -471,6 +455,7 @@ out:
   if (sv[1] >= 0)
     close(sv[1]);
   seccomp_program_free(sc);
+  seccomp_program_free(sc_strict);
   cgroup_manager_free(cg);
   oci_process_free(proc);
   oci_spec_free(spec);

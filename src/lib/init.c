@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "linux/console.h"
+#include "linux/devices.h"
 #include "linux/hooks.h"
 #include "linux/procfs.h"
 #include "linux/rootfs.h"
@@ -88,11 +88,11 @@ init_hostname(const oci_spec *spec, clawrt_error *err)
 
 /* Block until `start` opens exec.fifo for reading. */
 static int
-init_wait_start(const init_args *a, clawrt_error *err)
+init_wait_start(int state_dirfd, clawrt_error *err)
 {
   int fd;
   do
-    fd = openat(a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+    fd = openat(state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0)
     return clawrt_error_set(err, errno, "open exec.fifo");
@@ -103,7 +103,7 @@ init_wait_start(const init_args *a, clawrt_error *err)
       return clawrt_error_set(err, e, "write exec.fifo");
     }
   close(fd);
-  close(a->state_dirfd);
+  close(state_dirfd);
   return 0;
 }
 
@@ -121,6 +121,16 @@ init_main(const init_args *a)
   /* Non-dumpable: no process of the container may open our /proc files
    * (exe, fds, mem) while we are still clawrt; execve resets it. */
   prctl(PR_SET_DUMPABLE, 0);
+
+  /* The state dir fd we inherited carries the creator's flock: keep a
+   * lock-free one, so that `start` and `delete` can lock it after create. */
+  int state_dirfd = openat(a->state_dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  close(a->state_dirfd);
+  if (state_dirfd < 0)
+    {
+      clawrt_error_set(&err, errno, "reopen the state directory");
+      init_fail(a, &err);
+    }
 
   if (sync_expect(a->sync, SYNC_GO, NULL, NULL, &err) < 0)
     _exit(1); /* the parent is gone or failed: nothing to report to */
@@ -224,8 +234,9 @@ init_main(const init_args *a)
   if (spec->process->terminal)
     {
       int master = -1, slave = -1;
+      cleanup_close int newroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (terminal_open(&master, &slave, spec->process->console_size, &err) < 0
-          || console_bind(slave, &err) < 0)
+          || devices_console(newroot, slave, &err) < 0)
         init_fail(a, &err);
       if (a->console_sock >= 0)
         {
@@ -238,8 +249,6 @@ init_main(const init_args *a)
       close(master);
       if (terminal_setup_child(slave, &err) < 0)
         init_fail(a, &err);
-      if (slave > 2)
-        close(slave);
     }
 
   proc_setup ps = {
@@ -264,7 +273,7 @@ init_main(const init_args *a)
     _exit(1);
   close(a->sync);
 
-  if (init_wait_start(a, &err) < 0)
+  if (init_wait_start(state_dirfd, &err) < 0)
     goto late_fail;
   if (spec->hooks
       && hooks_run(&spec->hooks->start_container, "startContainer", state_json, &err) < 0)

@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "log.h"
 
 #include <errno.h>
@@ -55,7 +58,13 @@ log_init(const char *path, const char *format, bool debug, clawrt_error *err)
     {
       if (*path == '\0')
         return clawrt_error_set(err, 0, "--log: empty path");
-      fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+      /* runc's default, which some callers pass: share fd 2 itself, since a
+       * second open of a regular file behind it would write at another
+       * offset and overwrite what fd 2 wrote */
+      if (strcmp(path, "/dev/stderr") == 0)
+        fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+      else
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
       if (fd < 0)
         return clawrt_error_set(err, errno, "--log: open `%s`", path);
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/strict.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -71,6 +72,12 @@ plan_build(bundle *b, launch_plan **out, clawrt_error *err)
       && seccomp_compile(spec->linux->seccomp, b->origin, &p->seccomp, err) < 0)
     goto fail;
 
+  /* strict mode fails closed: no seccomp on this kernel, no container */
+  if (strict_requested(spec, false) && seccomp_compile_strict(&p->seccomp_extra, err) < 0)
+    {
+      clawrt_error_wrap(err, "%s: strict mode", b->origin);
+      goto fail;
+    }
   if (spec->hooks)
     {
       p->has_hooks_in_parent

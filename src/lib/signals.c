@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "signals.h"
 
 #include <errno.h>
@@ -146,7 +149,8 @@ signal_is_forwarded(int signo)
 {
   if (signo <= 0 || signo > SIGRTMAX || never_blocked(signo))
     return false;
-  if (signo == SIGCHLD || signo == SIGWINCH || signo == SIGPIPE)
+  if (signo == SIGCHLD || signo == SIGWINCH || signo == SIGPIPE || signo == SIGTTIN
+      || signo == SIGTTOU)
     return false;
   /* the kernel's first real-time signals, which glibc keeps for its threads */
   if (signo >= 32 && signo < SIGRTMIN)
@@ -165,6 +169,8 @@ signals_open_fd(sigset_t *old, int *fd, clawrt_error *err)
   sigaddset(&set, SIGCHLD);
   sigaddset(&set, SIGWINCH);
   sigaddset(&set, SIGPIPE);
+  sigaddset(&set, SIGTTIN);
+  sigaddset(&set, SIGTTOU);
   if (sigprocmask(SIG_BLOCK, &set, old) < 0)
     return clawrt_error_set(err, errno, "block signals");
   int f = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

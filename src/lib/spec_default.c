@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "spec_default.h"
 
 #include <string.h>
@@ -88,7 +91,8 @@ default_mounts(oci_spec *s)
   s->mounts = xmalloc0(s->mounts_len * sizeof *s->mounts);
   oci_mount *m = s->mounts;
   set_mount(m++, "/proc", "proc", "proc", (oci_strv){ NULL, 0 });
-  set_mount(m++, "/dev", "tmpfs", "tmpfs", STRV("nosuid", "strictatime", "mode=755", "size=65536k"));
+  set_mount(m++, "/dev", "tmpfs", "tmpfs",
+            STRV("nosuid", "strictatime", "mode=755", "size=65536k"));
   set_mount(m++, "/dev/pts", "devpts", "devpts",
             STRV("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"));
   set_mount(m++, "/dev/shm", "tmpfs", "shm",

@@ -1,4 +1,7 @@
 /* The state directory; see state.h for the layout and the locking rules. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "state.h"
 
 #include <dirent.h>
@@ -89,9 +92,14 @@ state_open_root(const char *root, int *rootfd, clawrt_error *err)
 {
   if (root == NULL || *root == '\0')
     return clawrt_error_set(err, 0, "--root: empty path");
-  if (mkdir_p_at(AT_FDCWD, root, 0700, err) < 0)
-    return clawrt_error_wrap(err, "state root `%s`", root);
+  /* every command comes here: the mkdirs only on first use */
   cleanup_close int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    {
+      if (mkdir_p_at(AT_FDCWD, root, 0700, err) < 0)
+        return clawrt_error_wrap(err, "state root `%s`", root);
+      fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
   if (fd < 0)
     return clawrt_error_set(err, errno, "open state root `%s`", root);
   struct stat st;

@@ -88,16 +88,21 @@ wait_pid_gone() {
   done
 }
 
-# test_pids: live processes that carry this test's mark in their
-# environment: runtime calls made through clawrt() and container processes
-# (whose config.json env holds the mark).  Prints one pid per line.
+# test_pids: live processes of this test, in whatever namespace: those
+# whose root directory is this test's rootfs (a container process after
+# pivot_root) and those that carry this test's mark in their environment
+# (runtime calls made through clawrt(), a runtime's child before it entered
+# the rootfs, container processes whose env came from config.json).
+# Prints one pid per line.
 test_pids() {
-  local d pid
-  [ -n "${CLAWRT_TEST_MARK:-}" ] || return 0
+  local d pid want=
+  [ -n "${ROOTFS:-}" ] && want=$(stat -L -c '%d:%i' "$ROOTFS" 2>/dev/null)
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
-    [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
-    if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "CLAWRT_TEST_MARK=$CLAWRT_TEST_MARK"; then
+    { [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ]; } && continue
+    if { [ -n "$want" ] && [ "$(stat -L -c '%d:%i' "$d/root" 2>/dev/null)" = "$want" ]; } ||
+       { [ -n "${CLAWRT_TEST_MARK:-}" ] &&
+         tr '\0' '\n' 2>/dev/null <"$d/environ" | grep -qxF "CLAWRT_TEST_MARK=$CLAWRT_TEST_MARK"; }; then
       pid_alive "$pid" && echo "$pid"
     fi
   done

@@ -215,7 +215,8 @@ test_exec_errors(void)
   clawrt_error_clear(&e);
 
   r = run1(mkhook("bin/sh", NULL, NULL, 0), "createContainer", STATE, &e);
-  CHECK(r < 0 && e.msg && strstr(e.msg, "hooks.createContainer[0].path") && strstr(e.msg, "absolute"),
+  CHECK(r < 0 && e.msg && strstr(e.msg, "hooks.createContainer[0].path")
+            && strstr(e.msg, "absolute"),
         "relative path refused naming the field (%s)", e.msg);
   clawrt_error_clear(&e);
 

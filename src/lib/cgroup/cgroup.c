@@ -2,7 +2,9 @@
  * creating them (and nothing else on error), placing processes, removing
  * them, and the JSON kept in the state dir.  The per-layout parts live in
  * v1.c and v2.c, the resource writers in resources_*.c. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,10 +25,6 @@
 
 #define SERIAL_VERSION 1
 
-void cg_v1_init_cpuset(int mountfd, const char *rel, int leaffd);
-int cg_v2_enable(int mountfd, const char *rel, unsigned bits, clawrt_error *err);
-int cg_route(const cgroup_manager *m, const cg_host *h, const oci_resources *res,
-             unsigned *v1_bits, unsigned *v2_bits, clawrt_error *err);
 
 static void
 dir_free(cg_dir *d)
@@ -120,7 +118,7 @@ own_cgroup(const char *self_cgroup, const char *text, const cg_mount *mt, char *
       char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
       if (c2 == NULL)
         continue;
-      *c2 = '\0';
+      *c1 = *c2 = '\0';
       const char *ctl = c1 + 1, *path = c2 + 1;
       bool match = mt->v2 ? (strcmp(line, "0") == 0 && *ctl == '\0')
                           : (*ctl && cg_controller_mask(ctl) == mt->mask);
@@ -202,6 +200,17 @@ make_leaf(const cgroup_create_opts *o, int mountfd, cg_dir *d, unsigned v2_bits,
   int fd = -1;
   bool existed = false;
   d->created = 0;
+  if (o->open_only)
+    {
+      /* only the leaf is ours to remove; one with processes may belong to
+       * a live container this create collided with: never touched */
+      d->fd = openat(mountfd, d->rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (d->fd < 0 && errno != ENOENT)
+        return clawrt_error_set(err, errno, "open cgroup `%s`", d->rel);
+      d->created = d->fd >= 0;
+      d->shared = d->fd >= 0 && !procs_empty(d->fd);
+      return 0;
+    }
   if (mkdirat(mountfd, d->rel, 0755) == 0)
     d->created = 1;
   else if (errno == EEXIST)
@@ -322,9 +331,6 @@ remove_all(cgroup_manager *m)
 
 /* ---- create ------------------------------------------------------------- */
 
-int cg_systemd_create_check(const cgroup_create_opts *o, const char *id,
-                            const char *cgroups_path, clawrt_error *err);
-
 static int
 detect(const cgroup_create_opts *o, const char *root, bool relative, cg_host *h,
        clawrt_error *err)
@@ -442,11 +448,24 @@ cgroup_create_with(const cgroup_create_opts *o, const char *id, const char *cgro
         enable = (v2_bits | (h.layout == CGROUP_LAYOUT_V2 ? CG_V2_ALWAYS : 0)) & mt->mask;
       rc = make_leaf(o, mountfd, d, enable, err);
       close(mountfd);
+      /* hybrid: the cgroup2 mount only places the container for
+       * CLONE_INTO_CGROUP and cgroup.kill; when it is read-only or not
+       * ours (a hybrid host seen from inside another container) and no
+       * field needs it, the v1 hierarchies do the work alone */
+      if (rc < 0 && mt->v2 && h.layout == CGROUP_LAYOUT_HYBRID && v2_bits == 0 && d->created == 0
+          && (err->errnum == EROFS || err->errnum == EACCES || err->errnum == EPERM))
+        {
+          clawrt_error_clear(err);
+          dir_free(d);
+          m->n--;
+          m->v2 = -1;
+          rc = 0;
+        }
     }
   cg_host_free(&h);
-  if (rc == 0 && v1_bits && cg_v1_apply(m, res, false, err) < 0)
+  if (rc == 0 && !o->open_only && v1_bits && cg_v1_apply(m, res, v1_bits, false, err) < 0)
     rc = -1;
-  if (rc == 0 && v2_bits && cg_v2_apply(m, res, false, err) < 0)
+  if (rc == 0 && !o->open_only && v2_bits && cg_v2_apply(m, res, v2_bits, false, err) < 0)
     rc = -1;
   if (rc < 0)
     {
@@ -494,9 +513,9 @@ cgroup_update(const cgroup_manager *m, const oci_resources *res, clawrt_error *e
       if (mountfd < 0 || cg_v2_enable(mountfd, v2->rel, v2_bits & v2->mask, err) < 0)
         return -1;
     }
-  if (v1_bits && cg_v1_apply(m, res, true, err) < 0)
+  if (v1_bits && cg_v1_apply(m, res, v1_bits, true, err) < 0)
     return -1;
-  if (v2_bits && cg_v2_apply(m, res, true, err) < 0)
+  if (v2_bits && cg_v2_apply(m, res, v2_bits, true, err) < 0)
     return -1;
   return 0;
 }
@@ -592,8 +611,10 @@ cgroup_pids(const cgroup_manager *m, pid_t **pids, size_t *n, clawrt_error *err)
 int
 cgroup_is_empty(const cgroup_manager *m, bool *empty, clawrt_error *err)
 {
+  /* v2 says it in one read; on hybrid the v1 hierarchies are what rmdir
+   * will care about, so they are listed */
   cg_dir *v2 = cg_v2_dir(m);
-  if (v2)
+  if (v2 && m->layout == CGROUP_LAYOUT_V2)
     {
       cleanup_free char *ev = NULL;
       uint64_t populated;

@@ -60,6 +60,11 @@ typedef struct cgroup_create_opts {
    * Without it such a leaf is refused: it most likely belongs to a live
    * container. */
   bool allow_existing;
+  /* Create nothing, apply nothing: find the leaves a create made before it
+   * could record them (the runtime was killed in between), so that delete
+   * --force can still remove them.  Leaves with processes are marked
+   * shared (left alone): they may be another container's. */
+  bool open_only;
 } cgroup_create_opts;
 
 /* Create (mkdir) the container's cgroup(s) from linux.cgroupsPath
@@ -186,6 +191,16 @@ int cgroup_systemd_path(const char *cgroups_path, const char *id, char **path,
                         clawrt_error *err);
 /* 0 when systemd runs as init; otherwise the error that says what to do. */
 int cgroup_systemd_check(const char *proc_root, clawrt_error *err);
+
+/* ---- device rules (policy) ------------------------------------------ */
+
+/* What to give cgroup_create as linux.resources.devices: the spec's rules,
+ * then allow rules for the nodes the runtime creates in /dev (null zero
+ * full random urandom tty console ptmx pts/N, and mknod of any node), then
+ * one for each linux.devices entry.  *out is one free()able array whose
+ * strings are borrowed from the inputs or static. */
+int cgroup_device_rules(const oci_device_cgroup *spec, size_t n, const oci_device *devs,
+                        size_t ndev, oci_device_cgroup **out, size_t *outn);
 
 /* ---- conversions (exposed for the unit tests and `update`) ----------- */
 

@@ -2,7 +2,9 @@
  * of the container's directory (openat, O_CLOEXEC, O_NOFOLLOW), and a file
  * the kernel does not have is reported against the spec field that wanted
  * it. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -37,10 +39,12 @@ cg_open_mount(const char *root_prefix, const char *mount, clawrt_error *err)
   return fd;
 }
 
+/* O_APPEND changes nothing on cgroupfs (kernfs ignores the file position)
+ * and keeps every write visible, in order, in a test's fake tree. */
 int
 cg_write(int dirfd, const char *file, const char *value, const char *field, clawrt_error *err)
 {
-  int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = openat(dirfd, file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     {
       int e = errno;

@@ -114,16 +114,35 @@ int cg_keyed_get(const char *text, const char *key, uint64_t *out);
 int cg_field_error(clawrt_error *err, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Resource writers.  `update` is set by cgroup_update (orders writes
- * against the current values, honours checkBeforeUpdate). */
-int cg_v1_apply(const cgroup_manager *m, const oci_resources *res, bool update,
+/* Not controllers: which writer handles linux.resources.unified, and the
+ * devices rules on v2 (an eBPF program, no controller to enable). */
+#define CG_UNIFIED_KEYS (1u << 30)
+
+/* Decide, for each part of res, whether the v1 hierarchies or the v2 one
+ * apply it (bits of the controllers, plus CG_UNIFIED_KEYS / CG_DEVICES),
+ * and check every value against that layout before anything is written.
+ * Availability comes from the host (create) or from m (update). */
+int cg_route(const cgroup_manager *m, const cg_host *h, const oci_resources *res,
+             unsigned *v1_bits, unsigned *v2_bits, clawrt_error *err);
+int cg_v1_check(const oci_resources *res, unsigned bits, clawrt_error *err);
+int cg_v2_check(const oci_resources *res, unsigned bits, clawrt_error *err);
+
+/* Resource writers for the parts routed to them.  `update` is set by
+ * cgroup_update: writes are ordered against the current values and
+ * checkBeforeUpdate is honoured. */
+int cg_v1_apply(const cgroup_manager *m, const oci_resources *res, unsigned bits, bool update,
                 clawrt_error *err);
-int cg_v2_apply(const cgroup_manager *m, const oci_resources *res, bool update,
+int cg_v2_apply(const cgroup_manager *m, const oci_resources *res, unsigned bits, bool update,
                 clawrt_error *err);
-/* The v2 controllers res needs (for subtree_control) and a check that the
- * layout can apply every field of res. */
-unsigned cg_v2_needed(const oci_resources *res);
-int cg_check_resources(const cg_host *h, const oci_resources *res, clawrt_error *err);
+int cg_v2_enable(int mountfd, const char *rel, unsigned bits, clawrt_error *err);
+void cg_v1_init_cpuset(int mountfd, const char *rel, int leaffd);
+/* --systemd-cgroup at create: the path is parsed, then refused (systemd.c). */
+int cg_systemd_create_check(const cgroup_create_opts *o, const char *id,
+                            const char *cgroups_path, clawrt_error *err);
+/* rdma.max lines, the same format on v1 and v2. */
+int cg_rdma_write(int fd, const oci_rdma_entry *r, size_t n, clawrt_error *err);
+/* "2MB" -> ok; the unit tests use it too. */
+bool cg_valid_page_size(const char *s);
 
 /* Devices. */
 int cg_devices_v1_apply(int dirfd, const oci_device_cgroup *rules, size_t n,

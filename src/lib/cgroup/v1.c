@@ -2,7 +2,9 @@
  * with no CPUs and no memory nodes (unless the parent has clone_children),
  * and no task can enter it until both are filled, so they are copied down
  * from the nearest parent that has them. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -11,12 +13,11 @@
 #include "internal.h"
 #include "util.h"
 
-void cg_v1_init_cpuset(int mountfd, const char *rel, int leaffd);
-
 /* Make sure dirfd (at rel under mountfd) has `file` non-empty; *value gets
- * the content (caller frees). */
+ * the content (caller frees).  A parent filled here also gets
+ * clone_children, so the next leaf under it starts filled by the kernel. */
 static int
-ensure(int mountfd, const char *rel, int dirfd, const char *file, char **value)
+ensure(int mountfd, const char *rel, int dirfd, const char *file, char **value, bool is_parent)
 {
   clawrt_error e = { 0 };
   cleanup_free char *cur = NULL;
@@ -43,13 +44,16 @@ ensure(int mountfd, const char *rel, int dirfd, const char *file, char **value)
   if (pfd < 0)
     return -1;
   cleanup_free char *pv = NULL;
-  if (ensure(mountfd, parent, pfd, file, &pv) < 0)
+  if (ensure(mountfd, parent, pfd, file, &pv, true) < 0)
     return -1;
   if (cg_write(dirfd, file, pv, NULL, &e) < 0)
     {
       clawrt_error_clear(&e);
       return -1;
     }
+  /* only an optimisation: the copy above is what counts */
+  if (is_parent && cg_write(dirfd, "cgroup.clone_children", "1", NULL, &e) < 0)
+    clawrt_error_clear(&e);
   *value = steal_pointer(&pv);
   return 0;
 }
@@ -60,6 +64,6 @@ void
 cg_v1_init_cpuset(int mountfd, const char *rel, int leaffd)
 {
   cleanup_free char *cpus = NULL, *mems = NULL;
-  ensure(mountfd, rel, leaffd, "cpuset.cpus", &cpus);
-  ensure(mountfd, rel, leaffd, "cpuset.mems", &mems);
+  ensure(mountfd, rel, leaffd, "cpuset.cpus", &cpus, false);
+  ensure(mountfd, rel, leaffd, "cpuset.mems", &mems, false);
 }

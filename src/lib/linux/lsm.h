@@ -6,15 +6,28 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "ocispec.h"
 
 /* SELinux is enabled when selinuxfs is mounted and the kernel has a policy
  * loaded (libselinux's is_selinux_enabled()). */
 bool selinux_is_enabled(void);
 
+/* Policy, in the parent before anything is created: a config that asks for
+ * a confinement this host cannot give is refused, as runc 1.1 does:
+ *   process.selinuxLabel or linux.mountLabel with SELinux disabled
+ *     ("selinux label is specified in config, but selinux is disabled");
+ *   process.apparmorProfile with AppArmor disabled (runc fails later, in
+ *     its init; refusing here says why before a container exists).
+ * A runtime that prefers crun's choice (run such configs unlabelled) simply
+ * does not call this; the mechanisms below are safe either way. */
+int lsm_validate(const oci_process *p, const oci_linux *l, const char *origin,
+                 clawrt_error *err);
+
 /* Label the next execve: write the label to attr/exec of the calling thread.
- * With SELinux disabled this is a deliberate no-op returning 0, the same
- * choice runc makes: a config written for SELinux hosts still runs, and
- * there is nothing to enforce it with.  label NULL or "" is a no-op too.
+ * With SELinux disabled this is a deliberate no-op returning 0 (crun's
+ * choice; runc refuses the config instead, which lsm_validate() does before
+ * this is ever reached): there is nothing to enforce the label with.  label
+ * NULL or "" is a no-op too.
  * The _at form takes a procfs root from procfs_open_root(); the short form
  * opens "/proc" of the caller's current root and verifies it. */
 int selinux_set_exec_label_at(int procfd, const char *label, clawrt_error *err);

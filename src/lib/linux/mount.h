@@ -21,7 +21,6 @@ typedef struct mount_ctx {
   const char *mount_label;  /* SELinux context= for new filesystems, or NULL */
   bool userns;              /* inside a new user namespace */
   bool cgroupns;            /* inside a new cgroup namespace */
-  bool netns;               /* inside a new network namespace (sysfs) */
   const oci_linux *linux;   /* for the container's id maps ("idmap" without
                                mappings of its own); may be NULL */
 } mount_ctx;

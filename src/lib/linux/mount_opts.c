@@ -13,7 +13,8 @@
  * and/or a mount attribute; "rec" ones act on the whole subtree through
  * mount_setattr(AT_RECURSIVE).  Atime is a three-way choice, not a bit, so
  * it is carried as a value. */
-enum opt_kind { K_FLAG, K_ATIME, K_PROP, K_BIND, K_RBIND, K_REMOUNT, K_IDMAP, K_RIDMAP, K_NOP };
+enum opt_kind { K_FLAG, K_ATIME, K_PROP, K_BIND, K_RBIND, K_REMOUNT, K_IDMAP, K_RIDMAP, K_COPYUP,
+                K_NOP };
 
 typedef struct opt_def {
   const char *name;
@@ -99,6 +100,7 @@ static const opt_def opts[] = {
   { "remount", K_REMOUNT, false, false, MS_REMOUNT, 0 },
   { "idmap", K_IDMAP, false, false, 0, 0 },
   { "ridmap", K_RIDMAP, false, false, 0, 0 },
+  { "tmpcopyup", K_COPYUP, false, false, 0, 0 },
 };
 
 static const opt_def *
@@ -201,6 +203,9 @@ apply(const opt_def *d, mount_flags *m)
       break;
     case K_RIDMAP:
       m->idmap = m->ridmap = true;
+      break;
+    case K_COPYUP:
+      m->copyup = true;
       break;
     }
   m->flags = (unsigned long) ms_set;

@@ -23,6 +23,8 @@ typedef struct mount_flags {
   bool bind, rbind;           /* rbind implies bind */
   bool remount;               /* change an existing mount, make no new one */
   bool idmap, ridmap;         /* idmapped (ridmap: recursively) */
+  bool copyup;                /* "tmpcopyup" (runc/crun extension): a new tmpfs
+                                 starts with a copy of what it covers */
   bool has_atime;             /* attr_set carries an atime choice (MOUNT_ATTR__ATIME) */
   bool rec_has_atime;
   char *data;                 /* unknown options, comma-joined in order; NULL if none */

@@ -22,6 +22,7 @@
 #define K_SECCOMP_SET_MODE_FILTER 1
 #define K_SECCOMP_FILTER_FLAG_TSYNC (1u << 0)
 #define K_SECCOMP_FILTER_FLAG_NEW_LISTENER (1u << 3)
+#define K_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1u << 5)
 #define K_MAX_ERRNO 4095
 #define K_BPF_MAXINSNS 4096
 
@@ -308,6 +309,10 @@ seccomp_compile(const oci_seccomp *s, const char *origin, seccomp_program **out,
                             o);
   if (notify)
     flags |= K_SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  else
+    /* it changes how a listener's waiters sleep; with no listener the
+     * kernel refuses it (EINVAL) though there is nothing to change */
+    flags &= ~K_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 
   seccomp_program *p = xmalloc0(sizeof *p);
   p->flags = flags;
@@ -438,9 +443,12 @@ seccomp_supported_flags(char ***out, clawrt_error *err)
   for (size_t i = 0; i < n; i++)
     {
       /* flags are checked before the program pointer: EFAULT says the
-       * kernel accepted the flag, EINVAL that it does not know it */
-      long r = syscall(SYS_seccomp, K_SECCOMP_SET_MODE_FILTER, seccomp_flag_from_name(names[i]),
-                       NULL);
+       * kernel accepted the flag, EINVAL that it does not know it.
+       * WAIT_KILLABLE_RECV is only valid together with NEW_LISTENER. */
+      unsigned int f = seccomp_flag_from_name(names[i]);
+      if (f == K_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+        f |= K_SECCOMP_FILTER_FLAG_NEW_LISTENER;
+      long r = syscall(SYS_seccomp, K_SECCOMP_SET_MODE_FILTER, f, NULL);
       if (r < 0 && errno == EFAULT)
         v[k++] = xstrdup(names[i]);
     }

@@ -54,7 +54,9 @@ typedef struct seccomp_program seccomp_program;
  *   - a rule whose action equals the default action is dropped (libseccomp
  *     refuses it and it changes nothing);
  *   - flags: SECCOMP_FILTER_FLAG_TSYNC (accepted, meaningless for a
- *     single-threaded init), _LOG, _SPEC_ALLOW, _WAIT_KILLABLE_RECV;
+ *     single-threaded init, and dropped), _LOG, _SPEC_ALLOW,
+ *     _WAIT_KILLABLE_RECV (dropped when no rule uses SCMP_ACT_NOTIFY: the
+ *     kernel accepts it only with a listener);
  *   - architectures: SCMP_ARCH_* names; the native one is always included.
  * `origin` prefixes errors ("config.json"). */
 int seccomp_compile(const oci_seccomp *s, const char *origin, seccomp_program **out,

@@ -112,8 +112,8 @@ sysctl_validate(const oci_spec *spec, const char *origin, clawrt_error *err)
             const oci_namespace *ns = find_ns(l, "network");
             if (ns == NULL)
               return clawrt_error_set(err, EINVAL, "%s: linux.sysctl: \"%s\" is not allowed in "
-                                      "the host's network namespace: add a \"network\" entry "
-                                      "to linux.namespaces", o, key);
+                                      "the host's network namespace: add a {\"type\": "
+                                      "\"network\"} entry to linux.namespaces", o, key);
             if (ns->path && ns->path[0])
               {
                 bool host;
@@ -142,8 +142,8 @@ sysctl_validate(const oci_spec *spec, const char *origin, clawrt_error *err)
         }
       if (find_ns(l, need) == NULL)
         return clawrt_error_set(err, EINVAL, "%s: linux.sysctl: \"%s\" needs its own %s "
-                                "namespace: add an \"%s\" entry to linux.namespaces",
-                                o, key, need, need);
+                                "namespace: add a {\"type\": \"%s\"} entry to "
+                                "linux.namespaces", o, key, need, need);
     }
   return 0;
 }

@@ -60,9 +60,10 @@ int terminal_setup_child(int slave, clawrt_error *err);
  *  - stdin in raw mode when it is a tty, restored on every return path;
  *  - stdin -> master, master -> stdout (master made O_NONBLOCK, ours not);
  *  - our window size copied at start and on every SIGWINCH (TIOCSWINSZ);
- *  - SIGHUP SIGINT SIGQUIT SIGTERM SIGUSR1 SIGUSR2 SIGCONT SIGTSTP... are
- *    blocked for the duration and forwarded to the child (pidfd_send_signal)
- *    so no signal kills us with the tty left raw; mask restored at return;
+ *  - every signal_is_forwarded() signal (signals.h) is blocked for the
+ *    duration and forwarded to the child (pidfd_send_signal), so no signal
+ *    kills us with the tty left raw; the mask is restored at return (a
+ *    caller's handlers see nothing of what came in meanwhile);
  *  - EOF on a stdin that is not a tty writes the pty's VEOF character, so
  *    `printf 'cmd\n' | clawrt run` ends like under a terminal.
  * Returns 0 once the child (pidfd) has exited and the master is drained

@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "signals.h"
 #include "util.h"
 
 /* After the container exited, output still queued in the pty is delivered;
@@ -25,12 +26,6 @@
 /* ... and a process outside it that keeps writing does not keep `run`
  * alive forever: what is queued in a pty (a few pages) drains in far less */
 #define DRAIN_MAX_NS (1000ull * 1000 * 1000)
-
-/* Forwarded to the container: everything a user or supervisor may send to
- * the runtime meaning "to the container".  SIGTTIN/SIGTTOU are the kernel
- * talking to us about our own tty, so they keep their default. */
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-                                 SIGALRM, SIGCONT, SIGTSTP, SIGPWR, SIGURG };
 
 typedef struct proxy {
   int master;
@@ -204,10 +199,14 @@ pump_master(proxy *p)
 static int
 proxy_setup(proxy *p, clawrt_error *err)
 {
+  /* the same set a foreground run relays without a terminal, so nothing
+   * changes for a supervisor's signals whether a pty is involved or not;
+   * blocked, none of them can kill us with the tty left raw */
   sigset_t set;
   sigemptyset(&set);
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-    sigaddset(&set, forwarded[i]);
+  for (int sig = 1; sig <= SIGRTMAX; sig++)
+    if (signal_is_forwarded(sig))
+      sigaddset(&set, sig);
   sigaddset(&set, SIGWINCH);
   sigaddset(&set, SIGPIPE);
   if (sigprocmask(SIG_BLOCK, &set, &p->old_mask) < 0)
@@ -245,6 +244,9 @@ terminal_proxy(int master, int pidfd, clawrt_error *err)
   proxy p = { .master = master, .pidfd = pidfd, .sigfd = -1, .size_src = -1,
               .master_flags = -1, .stdin_open = true, .last_in_newline = true,
               .stdout_ok = true, .master_open = true };
+  if (pidfd < 0 || master < 0)
+    return clawrt_error_set(err, EBADF, "terminal proxy: no %s fd",
+                            pidfd < 0 ? "pidfd" : "pty master");
   if (proxy_setup(&p, err) < 0)
     {
       proxy_restore(&p);

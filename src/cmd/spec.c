@@ -1,0 +1,109 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "spec_default.h"
+#include "util.h"
+
+enum {
+  F_BUNDLE = 1,
+  F_ROOTLESS,
+};
+
+static const cli_flag flags[] = {
+  { "bundle", 'b', "DIR", "write config.json in DIR (default: the current directory)",
+    F_BUNDLE },
+  { "rootless", 0, NULL, "make a config for a container started by an unprivileged user",
+    F_ROOTLESS },
+  { NULL, 0, NULL, NULL, 0 },
+};
+
+/* O_EXCL, not a check then a write: two `spec` runs, or a `spec` racing a
+ * user's edit, must never overwrite a config.json. */
+static int
+write_config(const char *bundle, const char *text, size_t len, clawrt_error *err)
+{
+  cleanup_close int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return clawrt_error_set(err, errno, "bundle `%s`", bundle);
+  cleanup_close int fd = openat(dfd, "config.json",
+                                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      if (errno == EEXIST)
+        return clawrt_error_set(err, 0, "File config.json exists. Remove it first");
+      return clawrt_error_set(err, errno, "create `%s/config.json`", bundle);
+    }
+  bool newline = len > 0 && text[len - 1] != '\n';
+  if (write_all(fd, text, len) < 0 || (newline && write_all(fd, "\n", 1) < 0))
+    {
+      int e = errno;
+      unlinkat(dfd, "config.json", 0);
+      return clawrt_error_set(err, e, "write `%s/config.json`", bundle);
+    }
+  return 0;
+}
+
+static int
+run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
+{
+  const char *bundle = ".";
+  bool rootless = false;
+  cli_parser p;
+  cli_init(&p, &cmd_spec, argc, argv, 1);
+  const char *v;
+  int id;
+  while ((id = cli_next(&p, &v, err)) != CLI_END)
+    switch (id)
+      {
+      case -1:
+        return -1;
+      case CLI_HELP:
+        cli_print_help(stdout, &cmd_spec);
+        return 0;
+      case F_BUNDLE:
+        bundle = *v ? v : ".";
+        break;
+      case F_ROOTLESS:
+        rootless = cli_bool(v);
+        break;
+      }
+  if (cli_args(&p, 0, 0, "", err) < 0)
+    return -1;
+
+  oci_spec *spec = spec_default();
+  if (rootless)
+    spec_make_rootless(spec, geteuid(), getegid());
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  int r = oci_spec_emit(spec, &text, &len, err);
+  oci_spec_free(spec);
+  if (r < 0)
+    return -1;
+  return write_config(bundle, text, len, err);
+}
+
+const cli_command cmd_spec = {
+  .name = "spec",
+  .args = "",
+  .summary = "write a starter config.json",
+  .description =
+      "Writes config.json for a bundle: a container running `sh` on a terminal,\n"
+      "with the rootfs in the bundle's rootfs/ directory, read-only, in new pid,\n"
+      "network, ipc, uts, mount and cgroup namespaces, with three capabilities\n"
+      "(AUDIT_WRITE, KILL, NET_BIND_SERVICE) and the usual /proc and /sys paths\n"
+      "masked.  Edit it for your program: at least process.args, and\n"
+      "process.terminal=false to run without a terminal.  An existing\n"
+      "config.json is never overwritten.\n"
+      "\n"
+      "With --rootless the container also gets a user namespace that maps root\n"
+      "inside to the calling user, no network namespace, /sys bound from the\n"
+      "host, and no cgroup limits: what an unprivileged user can set up.",
+  .flags = flags,
+  .run = run,
+};

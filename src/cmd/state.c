@@ -1,0 +1,54 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const cli_flag flags[] = {
+  { NULL, 0, NULL, NULL, 0 },
+};
+
+static int
+run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
+{
+  cli_parser p;
+  cli_init(&p, &cmd_state, argc, argv, 1);
+  const char *v;
+  int id;
+  while ((id = cli_next(&p, &v, err)) != CLI_END)
+    {
+      if (id == CLI_HELP)
+        {
+          cli_print_help(stdout, &cmd_state);
+          return 0;
+        }
+      if (id < 0)
+        return -1;
+    }
+  if (cli_args(&p, 1, 1, "container id", err) < 0)
+    return -1;
+  char *json = NULL;
+  if (container_state_json(g, argv[p.ind], &json, err) < 0)
+    return -1;
+  size_t n = strlen(json);
+  fputs(json, stdout);
+  if (n == 0 || json[n - 1] != '\n')
+    fputc('\n', stdout);
+  free(json);
+  return 0;
+}
+
+const cli_command cmd_state = {
+  .name = "state",
+  .args = "<container-id>",
+  .summary = "print the state of a container as JSON",
+  .description = "Prints the container's state as the OCI runtime spec defines it: id,\n"
+                 "status (creating, created, running, paused or stopped), pid, bundle and\n"
+                 "annotations, plus runc's rootfs, created and owner.  The status is read\n"
+                 "from the process itself, not from a file.",
+  .flags = flags,
+  .run = run,
+};

@@ -1,0 +1,191 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "fs_internal.h"
+#include "mount.h"
+#include "mount_opts.h"
+#include "paths.h"
+#include "resolve.h"
+#include "util.h"
+
+static bool
+has_namespace(const oci_spec *spec, const char *type)
+{
+  if (spec->linux == NULL)
+    return false;
+  for (size_t i = 0; i < spec->linux->namespaces_len; i++)
+    if (spec->linux->namespaces[i].type && strcmp(spec->linux->namespaces[i].type, type) == 0)
+      return true;
+  return false;
+}
+
+static int
+root_propagation(const oci_spec *spec, unsigned long *out, clawrt_error *err)
+{
+  *out = 0;
+  const char *p = spec->linux ? spec->linux->rootfs_propagation : NULL;
+  if (p == NULL || p[0] == '\0')
+    return 0;
+  if (mount_propagation_parse(p, out) < 0)
+    return clawrt_error_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", p);
+  return 0;
+}
+
+/* pivot_root refuses a new root whose parent mount is shared.  With a
+ * shared rootfsPropagation the mount holding the rootfs directory is made
+ * private; it is found by its mount id, not by comparing path strings. */
+static int
+make_parent_private(int dirfd, clawrt_error *err)
+{
+  struct statx stx;
+  if (statx(dirfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0)
+    return clawrt_error_set(err, errno, "statx rootfs");
+  if (!(stx.stx_mask & STATX_MNT_ID))
+    return clawrt_error_set(err, ENOTSUP, "statx: the kernel does not report mount ids");
+  mountinfo_entry *mi = NULL;
+  size_t n = 0;
+  if (mountinfo_read(&mi, &n, err) < 0)
+    return -1;
+  const mountinfo_entry *found = NULL;
+  for (size_t i = 0; i < n && !found; i++)
+    if ((uint64_t) mi[i].id == stx.stx_mnt_id)
+      found = &mi[i];
+  int r;
+  if (found == NULL)
+    r = clawrt_error_set(err, ENOENT, "the mount holding the rootfs (id %llu) is not in "
+                         "mountinfo", (unsigned long long) stx.stx_mnt_id);
+  else
+    {
+      /* a host path of our own mount table, not one inside the rootfs */
+      cleanup_close int fd = open(found->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      r = fd < 0 ? clawrt_error_set(err, errno, "open %s", found->mountpoint)
+                 : mount_set_propagation(fd, MS_PRIVATE, err);
+    }
+  mountinfo_free(mi, n);
+  return r;
+}
+
+int
+rootfs_prepare(const rootfs_config *cfg, int *rootfdp, clawrt_error *err)
+{
+  const oci_spec *spec = cfg->spec;
+  unsigned long prop;
+  if (root_propagation(spec, &prop, err) < 0)
+    return -1;
+  /* nothing made from here on may propagate to the host: rslave unless
+   * the spec asks for something else (runc does the same) */
+  cleanup_close int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (slash < 0)
+    return clawrt_error_set(err, errno, "open /");
+  if (mount_set_propagation(slash, prop ? prop : (MS_SLAVE | MS_REC), err) < 0)
+    return clawrt_error_wrap(err, "make / %s", prop ? "per rootfsPropagation" : "rslave");
+
+  cleanup_close int dirfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return clawrt_error_set(err, errno, "root.path `%s`", cfg->rootfs);
+  if ((prop & MS_SHARED) && make_parent_private(dirfd, err) < 0)
+    return clawrt_error_wrap(err, "rootfs %s", cfg->rootfs);
+
+  /* the root must be a mount of its own for pivot_root; the detached copy's
+   * fd stays the root every later lookup is confined to */
+  cleanup_close int rootfd = -1;
+  if (mount_bind_detached(dirfd, "", true, &rootfd, err) < 0
+      || mount_move_onto(rootfd, dirfd, err) < 0)
+    return clawrt_error_wrap(err, "bind the rootfs %s onto itself", cfg->rootfs);
+
+  mount_ctx ctx = {
+    .rootfd = rootfd,
+    .bundle = cfg->bundle,
+    .mount_label = cfg->mount_label,
+    .userns = cfg->userns,
+    .cgroupns = has_namespace(spec, "cgroup"),
+    .linux = spec->linux,
+  };
+  for (size_t i = 0; i < spec->mounts_len; i++)
+    if (mount_spec_entry(&ctx, &spec->mounts[i], i, cfg->mount_fds ? cfg->mount_fds[i] : -1,
+                         err) < 0)
+      return -1;
+
+  if (devices_need_setup(spec))
+    {
+      if (devices_create(rootfd, spec, cfg->userns, err) < 0
+          || devices_symlinks(rootfd, err) < 0)
+        return -1;
+    }
+  if (cfg->console_fd >= 0 && devices_console(rootfd, cfg->console_fd, err) < 0)
+    return -1;
+  *rootfdp = steal_fd(&rootfd);
+  return 0;
+}
+
+int
+rootfs_pivot(int rootfd, bool no_pivot, clawrt_error *err)
+{
+  if (fchdir(rootfd) < 0)
+    return clawrt_error_set(err, errno, "chdir to the rootfs");
+  if (no_pivot)
+    {
+      /* for a root on ramfs/initramfs, where pivot_root is refused; the
+       * old root stays reachable to anything that can escape a chroot,
+       * which is why it is not the default */
+      if (move_mount(rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return clawrt_error_set(err, errno, "move the rootfs onto /");
+      if (chroot(".") < 0)
+        return clawrt_error_set(err, errno, "chroot");
+      if (chdir("/") < 0)
+        return clawrt_error_set(err, errno, "chdir /");
+      return 0;
+    }
+  cleanup_close int oldroot = open("/", O_DIRECTORY | O_PATH | O_CLOEXEC);
+  if (oldroot < 0)
+    return clawrt_error_set(err, errno, "open the old root");
+  /* pivot_root(".", "."): the old root ends up stacked on the new one, so
+   * no directory for it is needed inside the container's tree */
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return clawrt_error_set(err, errno, "pivot_root (on a ramfs root use --no-pivot)");
+  if (fchdir(oldroot) < 0)
+    return clawrt_error_set(err, errno, "chdir to the old root");
+  /* the detach below must not reach the host's mounts through propagation */
+  if (mount_set_propagation(oldroot, MS_SLAVE | MS_REC, err) < 0)
+    return clawrt_error_wrap(err, "make the old root rslave");
+  if (umount2(".", MNT_DETACH) < 0)
+    return clawrt_error_set(err, errno, "detach the old root");
+  if (chdir("/") < 0)
+    return clawrt_error_set(err, errno, "chdir /");
+  return 0;
+}
+
+int
+rootfs_finalize(const oci_spec *spec, clawrt_error *err)
+{
+  cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return clawrt_error_set(err, errno, "open /");
+  const oci_linux *l = spec->linux;
+  /* read-only first, then masks: a mask inside a read-only path stays on
+   * top, and a read-only copy never hides a mask below it */
+  if (l && paths_readonly(rootfd, &l->readonly_paths, err) < 0)
+    return -1;
+  if (l && paths_mask(rootfd, &l->masked_paths, err) < 0)
+    return -1;
+  if (spec->root && spec->root->readonly
+      && mount_setattr_fd(rootfd, MOUNT_ATTR_RDONLY, 0, false, err) < 0)
+    return clawrt_error_wrap(err, "root.readonly");
+  unsigned long prop;
+  if (root_propagation(spec, &prop, err) < 0)
+    return -1;
+  if (prop && mount_set_propagation(rootfd, prop, err) < 0)
+    return clawrt_error_wrap(err, "linux.rootfsPropagation");
+  return 0;
+}

@@ -1,0 +1,243 @@
+#!/usr/bin/env bats
+# Cgroups on this host's layout (v1, v2 or hybrid): resources applied and
+# read back from inside and outside, limits enforced, update, pause/resume,
+# kill --all, events, ps, and no cgroup left behind.
+
+load helpers
+
+setup() {
+  requires_root
+  setup_bundle
+  # cgroups are global: a unique leaf per test, one level so that nothing
+  # (not even a parent) stays behind with any runtime
+  ID=cg$$-$BATS_TEST_NUMBER
+  CGPATH=/clawrt-bats-$ID
+  update_config --arg p "$CGPATH" '.linux.cgroupsPath = $p'
+}
+
+teardown() {
+  teardown_bundle
+}
+
+is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
+is_runc() { [ "$(basename "$CLAWRT")" = runc ]; }
+
+# host_file CONTROLLER FILE: where the container's FILE is on the host
+host_file() {
+  if is_v2; then echo "/sys/fs/cgroup$CGPATH/$2"; else echo "/sys/fs/cgroup/$1$CGPATH/$2"; fi
+}
+
+# no cgroup directory of this test anywhere
+no_leftover() {
+  local left
+  left=$(find /sys/fs/cgroup -maxdepth 6 -type d \( -name "$ID" -o -name "clawrt-bats-$ID" \) 2>/dev/null)
+  [ -z "$left" ] || { echo "left behind: $left" >&2; return 1; }
+}
+
+run_sh() {
+  update_config --arg s "$1" '.process.args = ["sh", "-c", $s]'
+  run clawrt run -b "$BUNDLE" "$ID"
+}
+
+# start_sh SCRIPT: run it detached; it touches /tmp/ready when set up
+start_sh() {
+  update_config --arg s "$1" '.process.args = ["sh", "-c", $s]'
+  clawrt run -d -b "$BUNDLE" "$ID" >/dev/null 2>&1 </dev/null
+  local tries=50
+  until [ -e "$ROOTFS/tmp/ready" ]; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || { echo "container never got ready" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
+@test "memory limit: read back outside and inside (cgroup namespace), gone after delete" {
+  update_config '.linux.resources.memory = {"limit": 67108864}
+    | .linux.namespaces += [{"type": "cgroup"}] | .linux.namespaces |= unique_by(.type)'
+  if is_v2; then inside=/sys/fs/cgroup/memory.max; else inside=/sys/fs/cgroup/memory/memory.limit_in_bytes; fi
+  start_sh "cat $inside > /tmp/inside; touch /tmp/ready; sleep 100"
+  [ "$(cat "$ROOTFS/tmp/inside")" = 67108864 ]
+  [ "$(cat "$(host_file memory memory.limit_in_bytes)" 2>/dev/null || cat "$(host_file memory memory.max)")" = 67108864 ]
+  clawrt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  clawrt delete "$ID"
+  no_leftover
+}
+
+@test "memory limit and swap on the host's files; run leaves no cgroup" {
+  update_config '.linux.resources.memory = {"limit": 33554432, "swap": 67108864, "reservation": 16777216}'
+  if is_v2; then
+    run_sh 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.swap.max /sys/fs/cgroup/memory.low'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 33554432 ]
+    [ "${lines[1]}" = 33554432 ] # swap.max is swap - limit
+    [ "${lines[2]}" = 16777216 ]
+  else
+    [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting on this host"
+    run_sh 'cd /sys/fs/cgroup/memory && cat memory.limit_in_bytes memory.memsw.limit_in_bytes memory.soft_limit_in_bytes'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 33554432 ]
+    [ "${lines[1]}" = 67108864 ]
+    [ "${lines[2]}" = 16777216 ]
+  fi
+  no_leftover
+}
+
+@test "a process exceeding the memory limit is killed" {
+  update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+  # tail buffers /dev/zero looking for a newline that never comes
+  run_sh 'exec tail /dev/zero'
+  [ "$status" -eq 137 ]
+  if ! is_runc; then
+    [[ "$output" == *"killed: memory limit exceeded (limit 32.0 MiB"* ]]
+  fi
+  no_leftover
+}
+
+@test "pids limit is enforced" {
+  update_config '.linux.resources.pids = {"limit": 10}'
+  if is_v2; then cur=/sys/fs/cgroup/pids.current; max=/sys/fs/cgroup/pids.max; else
+    cur=/sys/fs/cgroup/pids/pids.current; max=/sys/fs/cgroup/pids/pids.max; fi
+  # the subshell forks until the kernel refuses (then the shell gives up)
+  run_sh "cat $max; (i=0; while [ \$i -lt 20 ]; do sleep 5 & i=\$((i+1)); done) 2>/dev/null || echo refused; cat $cur"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 10 ]
+  [ "${lines[1]}" = refused ]
+  [ "${lines[2]}" -le 10 ]
+  [ "${lines[2]}" -ge 8 ]
+  no_leftover
+}
+
+@test "cpu shares, quota, period and cpuset read back" {
+  update_config '.linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"}'
+  if is_v2; then
+    run_sh 'cd /sys/fs/cgroup && cat cpu.weight cpu.max cpuset.cpus cpuset.mems'
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = "50000 100000" ]
+    [ "${lines[2]}" = 0 ]
+  else
+    run_sh 'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/cpuset/cpuset.mems'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 512 ]
+    [ "${lines[1]}" = 50000 ]
+    [ "${lines[2]}" = 100000 ]
+    [ "${lines[3]}" = 0 ]
+    [ "${lines[4]}" = 0 ]
+  fi
+}
+
+@test "update a running container: --memory, --pids-limit, --resources -" {
+  update_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 100}'
+  start_sh 'touch /tmp/ready; sleep 100'
+  clawrt update --memory 134217728 --memory-swap 268435456 --pids-limit 50 "$ID"
+  if is_v2; then
+    [ "$(cat "$(host_file memory memory.max)")" = 134217728 ]
+  else
+    [ "$(cat "$(host_file memory memory.limit_in_bytes)")" = 134217728 ]
+  fi
+  [ "$(cat "$(host_file pids pids.max)")" = 50 ]
+  echo '{"pids": {"limit": 42}}' | clawrt update --resources - "$ID"
+  [ "$(cat "$(host_file pids pids.max)")" = 42 ]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "pause and resume freeze and thaw the whole cgroup" {
+  start_sh 'touch /tmp/ready; while :; do sleep 0.1; done'
+  clawrt pause "$ID"
+  wait_for_status "$ID" paused
+  if is_v2; then
+    [ "$(cat "$(host_file x cgroup.freeze)")" = 1 ]
+  else
+    [ "$(cat "$(host_file freezer freezer.state)")" = FROZEN ]
+  fi
+  clawrt resume "$ID"
+  wait_for_status "$ID" running
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "kill --all reaches every process of the cgroup; delete removes it" {
+  # without a pid namespace the children outlive the init
+  update_config '.linux.namespaces |= map(select(.type != "pid"))'
+  start_sh 'sleep 100 & sleep 100 & touch /tmp/ready; wait'
+  procs=$(host_file pids cgroup.procs)
+  [ "$(wc -l < "$procs")" -eq 3 ]
+  clawrt kill --all "$ID" KILL
+  tries=50
+  while [ -s "$procs" ] && [ "$tries" -gt 0 ]; do sleep 0.1; tries=$((tries - 1)); done
+  [ ! -s "$procs" ]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "delete --force of a running container removes its cgroup with lingering processes" {
+  update_config '.linux.namespaces |= map(select(.type != "pid"))'
+  start_sh 'sleep 100 & sleep 100 & touch /tmp/ready; wait'
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "no cgroupsPath: a default path, removed again" {
+  # (no cgroup namespace: /proc/self/cgroup must show the host's path)
+  update_config 'del(.linux.cgroupsPath) | .linux.namespaces |= map(select(.type != "cgroup"))'
+  start_sh 'cat /proc/self/cgroup > /tmp/cg; touch /tmp/ready; sleep 100'
+  # the default leaf is named after the container
+  grep -q "/$ID\$" "$ROOTFS/tmp/cg"
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "ps lists the container's processes; events --stats reports memory and pids" {
+  update_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}'
+  start_sh 'sleep 100 & touch /tmp/ready; wait'
+  run clawrt ps --format json "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq length)" -eq 2 ]
+  run clawrt events --stats "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .type)" = stats ]
+  [ "$(echo "$output" | jq -r .data.memory.usage.limit)" = 67108864 ]
+  [ "$(echo "$output" | jq -r .data.pids.current)" -eq 2 ]
+  [ "$(echo "$output" | jq -r .data.pids.limit)" -eq 50 ]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "unified keys: applied on cgroup v2, refused with the field named elsewhere" {
+  update_config '.linux.resources.unified = {"memory.high": "50000000"}'
+  if is_v2; then
+    run_sh 'cat /sys/fs/cgroup/memory.high'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 49999872 ] || [ "${lines[0]}" = 50000000 ]
+  else
+    run_sh 'true'
+    [ "$status" -ne 0 ]
+    if ! is_runc; then
+      [[ "$output" == *'linux.resources.unified["memory.high"]: cgroup v2 keys need a cgroup v2 host'* ]]
+    fi
+  fi
+  no_leftover
+}
+
+@test "a cgroupsPath in use by a live container is refused" {
+  is_runc && skip "runc 1.1 lets a second container join a busy cgroup (with a warning)"
+  start_sh 'touch /tmp/ready; sleep 100'
+  update_config '.process.args = ["true"]'
+  run clawrt run -b "$BUNDLE" "$ID-2"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"already has processes"* ]]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "--systemd-cgroup without systemd is a clear error" {
+  [ "$(cat /proc/1/comm)" != systemd ] || skip "systemd runs here"
+  update_config '.linux.cgroupsPath = "system.slice:clawrt:'"$ID"'"'
+  run "$CLAWRT" --root "$CLAWRT_ROOT" --systemd-cgroup run -b "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  if ! is_runc; then
+    [[ "$output" == *"systemd cgroup driver needs systemd running as init (PID 1 is $(cat /proc/1/comm)); use the cgroupfs driver: drop --systemd-cgroup"* ]]
+  fi
+  no_leftover
+}

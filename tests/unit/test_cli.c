@@ -1,0 +1,475 @@
+/* The pure parts of the command line: the flag parser, the global options,
+ * the flag tables of every command (runc's flags present, no clashes, all
+ * documented in doc/clawrt.1.md), log line formats, and the default spec. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/cmd/cmd.h"
+#include "log.h"
+#include "spec_default.h"
+#include "util.h"
+
+static int count, failures;
+
+#define CHECK(cond, ...)                                                       \
+  do                                                                           \
+    {                                                                          \
+      count++;                                                                 \
+      bool ok_ = (cond);                                                       \
+      if (!ok_)                                                                \
+        failures++;                                                            \
+      printf("%s %d - ", ok_ ? "ok" : "not ok", count);                        \
+      printf(__VA_ARGS__);                                                     \
+      printf("\n");                                                            \
+    }                                                                          \
+  while (0)
+
+/* ---- the parser, on a table of its own -------------------------------- */
+
+enum { T_BUNDLE = 1, T_DETACH, T_TTY, T_ENV, T_PIDFILE };
+static const cli_flag tflags[] = {
+  { "bundle", 'b', "DIR", "bundle", T_BUNDLE },
+  { "detach", 'd', NULL, "detach", T_DETACH },
+  { "tty", 't', NULL, "tty", T_TTY },
+  { "env", 'e', "KV", "env", T_ENV },
+  { "pid-file", 0, "FILE", "pid file", T_PIDFILE },
+  { NULL, 0, NULL, NULL, 0 },
+};
+static const cli_command tcmd = { .name = "t", .args = "", .summary = "s", .flags = tflags };
+
+/* Parse argv (NULL-terminated, argv[0] the command) into a string of
+ * "id=value;" entries, then "|" and the index of the first argument, or
+ * "ERR:message". */
+static char *
+trace(char **argv)
+{
+  int argc = 0;
+  while (argv[argc])
+    argc++;
+  cli_parser p;
+  cli_init(&p, &tcmd, argc, argv, 1);
+  char out[512] = "";
+  const char *v;
+  int id;
+  clawrt_error e = { 0 };
+  while ((id = cli_next(&p, &v, &e)) != CLI_END)
+    {
+      if (id < 0 && id != CLI_HELP)
+        {
+          char *r = xasprintf("ERR:%s", e.msg);
+          clawrt_error_clear(&e);
+          return r;
+        }
+      char item[128];
+      snprintf(item, sizeof item, "%d=%s;", id, v ? v : "-");
+      strcat(out, item);
+    }
+  return xasprintf("%s|%d", out, p.ind);
+}
+
+#define ARGV(...) ((char *[]){ "t", __VA_ARGS__, NULL })
+
+static void
+expect_trace(char **argv, const char *want, const char *what)
+{
+  char *got = trace(argv);
+  bool ok = strcmp(got, want) == 0;
+  if (!ok)
+    printf("# got  %s\n# want %s\n", got, want);
+  CHECK(ok, "%s", what);
+  free(got);
+}
+
+static void
+expect_error(char **argv, const char *fragment, const char *what)
+{
+  char *got = trace(argv);
+  bool ok = strncmp(got, "ERR:", 4) == 0 && strstr(got, fragment) != NULL;
+  if (!ok)
+    printf("# got %s\n# want an error with \"%s\"\n", got, fragment);
+  CHECK(ok, "%s", what);
+  free(got);
+}
+
+static void
+test_parser(void)
+{
+  expect_trace(ARGV("--bundle", "/b", "id"), "1=/b;|3", "--flag value");
+  expect_trace(ARGV("--bundle=/b", "id"), "1=/b;|2", "--flag=value");
+  expect_trace(ARGV("-bundle", "/b", "id"), "1=/b;|3", "-flag value (one dash)");
+  expect_trace(ARGV("-bundle=/b", "id"), "1=/b;|2", "-flag=value (one dash)");
+  expect_trace(ARGV("-pid-file", "/p", "x"), "5=/p;|3", "-pid-file, long with one dash");
+  expect_trace(ARGV("-b", "/b", "id"), "1=/b;|3", "-b value");
+  expect_trace(ARGV("-b/b", "id"), "1=/b;|2", "-bVALUE");
+  expect_trace(ARGV("-b=/b", "id"), "1=/b;|2", "-b=VALUE");
+  expect_trace(ARGV("--bundle", "-x", "id"), "1=-x;|3", "a value may start with a dash");
+  expect_trace(ARGV("--bundle=", "id"), "1=;|2", "--flag= gives an empty value");
+  expect_trace(ARGV("--detach", "id"), "2=-;|2", "boolean");
+  expect_trace(ARGV("--detach=false", "id"), "2=false;|2", "boolean =false");
+  expect_trace(ARGV("--detach=true", "id"), "2=-;|2", "boolean =true");
+  expect_trace(ARGV("-detach", "id"), "2=-;|2", "boolean with one dash");
+  expect_trace(ARGV("-dt", "id"), "2=-;3=-;|2", "cluster of short booleans");
+  expect_trace(ARGV("-dte", "K=V", "id"), "2=-;3=-;4=K=V;|3", "cluster ending in a value flag");
+  expect_trace(ARGV("-e", "A=1", "-e", "B=2", "id"), "4=A=1;4=B=2;|5", "repeated flag");
+  expect_trace(ARGV("id", "--detach"), "|1", "flags stop at the first argument");
+  expect_trace(ARGV("--", "--detach"), "|2", "-- ends the flags");
+  expect_trace(ARGV("-", "x"), "|1", "a lone dash is an argument");
+  expect_trace(ARGV("--help"), "-2=-;|2", "--help");
+  expect_trace(ARGV("-h"), "-2=-;|2", "-h");
+  expect_trace(ARGV("-help"), "-2=-;|2", "-help");
+  expect_error(ARGV("--bund", "/b"), "unknown flag --bund", "no prefix matching");
+  expect_error(ARGV("--bogus"), "unknown flag --bogus", "unknown long flag");
+  expect_error(ARGV("-x"), "unknown flag -x", "unknown short flag");
+  expect_error(ARGV("-dx"), "unknown flag -x", "unknown flag inside a cluster");
+  expect_error(ARGV("-xyz"), "unknown flag -xyz", "unknown one-dash long flag");
+  expect_error(ARGV("--bundle"), "needs a value", "missing value");
+  expect_error(ARGV("--detach=maybe"), "true or false", "bad boolean value");
+  expect_error(ARGV("--bogus"), "see clawrt t --help", "usage errors point at --help");
+
+  cli_parser p;
+  clawrt_error e = { 0 };
+  char *a1[] = { "t", "x", "y", NULL };
+  cli_init(&p, &tcmd, 3, a1, 1);
+  CHECK(cli_args(&p, 1, 2, "id", &e) == 0, "2 arguments within 1..2");
+  CHECK(cli_args(&p, 1, 1, "id", &e) < 0 && strstr(e.msg, "unexpected argument \"y\""),
+        "extra argument named");
+  clawrt_error_clear(&e);
+  CHECK(cli_args(&p, 3, -1, "container id", &e) < 0 && strstr(e.msg, "missing container id"),
+        "missing argument named");
+  clawrt_error_clear(&e);
+
+  int n;
+  CHECK(cli_parse_int("preserve-fds", "3", &n, &e) == 0 && n == 3, "int parses");
+  CHECK(cli_parse_int("preserve-fds", "-1", &n, &e) < 0, "negative int refused");
+  clawrt_error_clear(&e);
+  CHECK(cli_parse_int("preserve-fds", "99999999999", &n, &e) < 0, "huge int refused");
+  clawrt_error_clear(&e);
+}
+
+/* ---- global options ----------------------------------------------------- */
+
+static void
+test_globals(void)
+{
+  cli_main m;
+  clawrt_error e = { 0 };
+  char *a[] = { "clawrt", "--root", "/r", "-log", "/l", "--log-format=json", "--debug",
+                "--systemd-cgroup", "--strict", "state", "--help", NULL };
+  CHECK(cli_parse_globals(11, a, &m, &e) == 0, "globals parse");
+  CHECK(strcmp(m.g.root, "/r") == 0 && strcmp(m.g.log_path, "/l") == 0
+            && strcmp(m.g.log_format, "json") == 0 && m.g.debug && m.g.systemd_cgroup
+            && m.g.strict && !m.help && !m.version,
+        "every global option lands");
+  CHECK(m.cmd_index == 9, "command found at index 9");
+
+  char *b[] = { "clawrt", "list", NULL };
+  CHECK(cli_parse_globals(2, b, &m, &e) == 0 && strcmp(m.g.root, CLAWRT_DEFAULT_ROOT) == 0
+            && strcmp(m.g.log_format, "text") == 0 && m.g.log_path == NULL && !m.g.debug,
+        "defaults");
+  char *c[] = { "clawrt", "--log-format", "xml", "list", NULL };
+  CHECK(cli_parse_globals(4, c, &m, &e) < 0 && strstr(e.msg, "xml"), "bad --log-format refused");
+  clawrt_error_clear(&e);
+  char *d[] = { "clawrt", "-v", NULL };
+  CHECK(cli_parse_globals(2, d, &m, &e) == 0 && m.version, "-v is --version");
+  char *f[] = { "clawrt", NULL };
+  CHECK(cli_parse_globals(1, f, &m, &e) == 0 && m.help, "no command: help");
+  char *g[] = { "clawrt", "--bundle", "x", "list", NULL };
+  CHECK(cli_parse_globals(4, g, &m, &e) < 0 && strstr(e.msg, "unknown flag --bundle"),
+        "command flag before the command refused");
+  clawrt_error_clear(&e);
+}
+
+/* ---- the tables ------------------------------------------------------- */
+
+static bool
+has_flag(const cli_command *c, const char *name, char short_name, bool takes_value)
+{
+  const cli_flag *f = cli_find_long(c->flags, name, strlen(name));
+  if (f == NULL || f->id == CLI_HELP)
+    return false;
+  if (short_name && cli_find_short(c->flags, short_name) != f)
+    return false;
+  return (f->arg != NULL) == takes_value;
+}
+
+static void
+test_tables(void)
+{
+  int ncmd = 0;
+  for (const cli_command *const *cp = cli_commands; *cp; cp++, ncmd++)
+    {
+      const cli_command *c = *cp;
+      bool ok = c->name && c->summary && *c->summary && c->run && c->args;
+      int seen_ids[64] = { 0 };
+      for (const cli_flag *f = c->flags; f->name; f++)
+        {
+          ok = ok && f->id > 0 && f->id < 64 && !seen_ids[f->id] && f->help && *f->help
+               && f->short_name != 'h' && strcmp(f->name, "help") != 0;
+          if (f->id > 0 && f->id < 64)
+            seen_ids[f->id] = 1;
+          ok = ok && cli_find_long(c->flags, f->name, strlen(f->name)) == f;
+          ok = ok && (f->short_name == 0 || cli_find_short(c->flags, f->short_name) == f);
+        }
+      CHECK(ok, "%s: flag table consistent (unique names, shorts, ids; help text)", c->name);
+      CHECK(cli_find_command(c->name) == c, "%s: found by name", c->name);
+    }
+  CHECK(ncmd == 9, "9 commands");
+  CHECK(cli_find_command("bogus") == NULL, "unknown command not found");
+
+  /* what runc 1.1 takes, which podman, conmon and containerd pass */
+  CHECK(has_flag(&cmd_spec, "bundle", 'b', true) && has_flag(&cmd_spec, "rootless", 0, false),
+        "spec: --bundle/-b --rootless");
+  const cli_command *creators[] = { &cmd_create, &cmd_run };
+  for (int i = 0; i < 2; i++)
+    CHECK(has_flag(creators[i], "bundle", 'b', true) && has_flag(creators[i], "pid-file", 0, true)
+              && has_flag(creators[i], "console-socket", 0, true)
+              && has_flag(creators[i], "no-pivot", 0, false)
+              && has_flag(creators[i], "no-new-keyring", 0, false)
+              && has_flag(creators[i], "preserve-fds", 0, true),
+          "%s: runc's create flags", creators[i]->name);
+  CHECK(has_flag(&cmd_run, "detach", 'd', false) && has_flag(&cmd_run, "keep", 0, false)
+            && has_flag(&cmd_run, "stats", 0, false) && has_flag(&cmd_run, "no-subreaper", 0, false),
+        "run: --detach/-d --keep --stats --no-subreaper");
+  CHECK(has_flag(&cmd_kill, "all", 'a', false), "kill: --all/-a");
+  CHECK(has_flag(&cmd_delete, "force", 'f', false), "delete: --force/-f");
+  CHECK(has_flag(&cmd_list, "format", 'f', true) && has_flag(&cmd_list, "quiet", 'q', false),
+        "list: --format/-f --quiet/-q");
+  CHECK(has_flag(&cmd_exec, "process", 'p', true) && has_flag(&cmd_exec, "detach", 'd', false)
+            && has_flag(&cmd_exec, "pid-file", 0, true)
+            && has_flag(&cmd_exec, "console-socket", 0, true)
+            && has_flag(&cmd_exec, "tty", 't', false) && has_flag(&cmd_exec, "cwd", 0, true)
+            && has_flag(&cmd_exec, "env", 'e', true) && has_flag(&cmd_exec, "user", 'u', true)
+            && has_flag(&cmd_exec, "additional-gids", 'g', true)
+            && has_flag(&cmd_exec, "cap", 'c', true) && has_flag(&cmd_exec, "no-new-privs", 0, false)
+            && has_flag(&cmd_exec, "process-label", 0, true)
+            && has_flag(&cmd_exec, "apparmor", 0, true)
+            && has_flag(&cmd_exec, "preserve-fds", 0, true)
+            && has_flag(&cmd_exec, "cgroup", 0, true)
+            && has_flag(&cmd_exec, "ignore-paused", 0, false),
+        "exec: runc's exec flags");
+  CHECK(has_flag(&cli_global, "root", 0, true) && has_flag(&cli_global, "log", 0, true)
+            && has_flag(&cli_global, "log-format", 0, true)
+            && has_flag(&cli_global, "debug", 0, false)
+            && has_flag(&cli_global, "systemd-cgroup", 0, false)
+            && has_flag(&cli_global, "version", 'v', false),
+        "global: runc's global options");
+}
+
+/* ---- the man page documents every command and flag ----------------------- */
+
+static void
+test_manpage(void)
+{
+#ifndef CLAWRT_SRCDIR
+#define CLAWRT_SRCDIR "."
+#endif
+  const char *srcdir = getenv("srcdir");
+  cleanup_free char *path
+      = xasprintf("%s/doc/clawrt.1.md", srcdir && *srcdir ? srcdir : CLAWRT_SRCDIR);
+  cleanup_free char *text = NULL;
+  clawrt_error e = { 0 };
+  if (read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, &e) < 0)
+    {
+      CHECK(false, "read %s: %s", path, e.msg);
+      clawrt_error_clear(&e);
+      return;
+    }
+  for (const cli_flag *f = cli_global.flags; f->name; f++)
+    {
+      cleanup_free char *want = xasprintf("**--%s**", f->name);
+      CHECK(strstr(text, want) != NULL, "man page: global %s", want);
+    }
+  for (const cli_command *const *cp = cli_commands; *cp; cp++)
+    {
+      const cli_command *c = *cp;
+      cleanup_free char *section = xasprintf("\n## %s\n", c->name);
+      char *at = strstr(text, section);
+      CHECK(at != NULL, "man page: section ## %s", c->name);
+      if (at == NULL)
+        continue;
+      /* the flags are looked for in this command's section only */
+      char *end = strstr(at + strlen(section), "\n## ");
+      char *next_h1 = strstr(at + strlen(section), "\n# ");
+      if (end == NULL || (next_h1 && next_h1 < end))
+        end = next_h1;
+      cleanup_free char *body = end ? strndup(at, (size_t) (end - at)) : xstrdup(at);
+      for (const cli_flag *f = c->flags; f->name; f++)
+        {
+          cleanup_free char *want = xasprintf("**--%s**", f->name);
+          CHECK(strstr(body, want) != NULL, "man page: %s %s", c->name, want);
+        }
+    }
+}
+
+/* ---- log lines ------------------------------------------------------ */
+
+static void
+test_log_format(void)
+{
+  /* 2026-12-01T08:00:00.000000042Z */
+  long long t = 1796112000LL * 1000000000LL + 42;
+  char *j = log_format_entry(LOG_FORMAT_JSON, LOG_LEVEL_ERROR, t, "container \"x\" does not exist");
+  CHECK(strcmp(j, "{\"level\":\"error\",\"msg\":\"container \\\"x\\\" does not exist\","
+                  "\"time\":\"2026-12-01T08:00:00.000000042Z\"}\n") == 0,
+        "json entry: %.*s", (int) strlen(j) - 1, j);
+  free(j);
+  char *x = log_format_entry(LOG_FORMAT_TEXT, LOG_LEVEL_WARN, t, "a \"b\" \\ c");
+  CHECK(strcmp(x, "time=\"2026-12-01T08:00:00Z\" level=warning msg=\"a \\\"b\\\" \\\\ c\"\n") == 0,
+        "text entry: %.*s", (int) strlen(x) - 1, x);
+  free(x);
+  char *n = log_format_entry(LOG_FORMAT_JSON, LOG_LEVEL_ERROR, t, "l1\nl2\x1b[31m\xff\xc2\x9b");
+  CHECK(strstr(n, "l1\\nl2\\u001b[31m\\ufffd\\u009b\"") != NULL && strchr(n, '\n') == n + strlen(n) - 1,
+        "json: newline, ESC, bad UTF-8, C1 escaped: %.*s", (int) strlen(n) - 1, n);
+  free(n);
+  char *s = log_sanitize("ok é \x1b]0;pwn\x07");
+  CHECK(strcmp(s, "ok é \\x1b]0;pwn\\x07") == 0, "terminal text: controls escaped, UTF-8 kept");
+  free(s);
+  log_format f;
+  clawrt_error e = { 0 };
+  CHECK(log_parse_format("json", &f, &e) == 0 && f == LOG_FORMAT_JSON
+            && log_parse_format(NULL, &f, &e) == 0 && f == LOG_FORMAT_TEXT,
+        "formats parse");
+  CHECK(log_parse_format("JSON", &f, &e) < 0, "format names are exact");
+  clawrt_error_clear(&e);
+}
+
+/* ---- the default spec -------------------------------------------------- */
+
+static bool
+strv_is(const oci_strv *s, const char *const *want, size_t n)
+{
+  if (s->len != n || s->v == NULL || s->v[n] != NULL)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(s->v[i], want[i]) != 0)
+      return false;
+  return true;
+}
+
+static const oci_mount *
+mount_at(const oci_spec *s, const char *dest)
+{
+  for (size_t i = 0; i < s->mounts_len; i++)
+    if (strcmp(s->mounts[i].destination, dest) == 0)
+      return &s->mounts[i];
+  return NULL;
+}
+
+static bool
+has_ns(const oci_spec *s, const char *type)
+{
+  for (size_t i = 0; i < s->linux->namespaces_len; i++)
+    if (strcmp(s->linux->namespaces[i].type, type) == 0)
+      return true;
+  return false;
+}
+
+static bool
+has_opt(const oci_mount *m, const char *opt)
+{
+  for (size_t i = 0; i < m->options.len; i++)
+    if (strcmp(m->options.v[i], opt) == 0)
+      return true;
+  return false;
+}
+
+static void
+test_spec_default(void)
+{
+  static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" };
+  static const char *const sh[] = { "sh" };
+  oci_spec *s = spec_default();
+  CHECK(strcmp(s->oci_version, "1.2.0") == 0 && strcmp(s->hostname, "clawrt") == 0,
+        "spec: ociVersion 1.2.0, hostname clawrt");
+  oci_process *p = s->process;
+  CHECK(p->terminal && p->has_terminal && strv_is(&p->args, sh, 1) && strcmp(p->cwd, "/") == 0
+            && p->user.uid == 0 && p->env.len == 2 && p->no_new_privileges,
+        "spec: process sh on a terminal, noNewPrivileges");
+  CHECK(strv_is(&p->capabilities->bounding, caps, 3) && strv_is(&p->capabilities->effective, caps, 3)
+            && strv_is(&p->capabilities->permitted, caps, 3)
+            && strv_is(&p->capabilities->ambient, caps, 3)
+            && p->capabilities->inheritable.v == NULL,
+        "spec: three capabilities, no inheritable");
+  CHECK(p->rlimits_len == 1 && strcmp(p->rlimits[0].type, "RLIMIT_NOFILE") == 0
+            && p->rlimits[0].soft == 1024 && p->rlimits[0].hard == 1024,
+        "spec: NOFILE 1024");
+  CHECK(strcmp(s->root->path, "rootfs") == 0 && s->root->readonly, "spec: read-only rootfs");
+  static const char *const dests[] = { "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue",
+                                       "/sys", "/sys/fs/cgroup" };
+  bool mounts_ok = s->mounts_len == 7;
+  for (size_t i = 0; mounts_ok && i < 7; i++)
+    mounts_ok = strcmp(s->mounts[i].destination, dests[i]) == 0;
+  CHECK(mounts_ok, "spec: the 7 standard mounts in order");
+  CHECK(has_opt(mount_at(s, "/sys/fs/cgroup"), "ro") && has_opt(mount_at(s, "/sys"), "ro")
+            && has_opt(mount_at(s, "/dev/pts"), "gid=5")
+            && strcmp(mount_at(s, "/sys")->type, "sysfs") == 0,
+        "spec: /sys and cgroup read-only, devpts gid=5");
+  CHECK(s->linux->namespaces_len == 6 && has_ns(s, "pid") && has_ns(s, "network")
+            && has_ns(s, "ipc") && has_ns(s, "uts") && has_ns(s, "mount") && has_ns(s, "cgroup")
+            && !has_ns(s, "user"),
+        "spec: pid network ipc uts mount cgroup namespaces");
+  CHECK(s->linux->resources && s->linux->resources->devices_len == 1
+            && !s->linux->resources->devices[0].allow
+            && strcmp(s->linux->resources->devices[0].access, "rwm") == 0,
+        "spec: all devices denied");
+  bool kcore = false;
+  for (size_t i = 0; i < s->linux->masked_paths.len; i++)
+    kcore = kcore || strcmp(s->linux->masked_paths.v[i], "/proc/kcore") == 0;
+  CHECK(kcore && s->linux->readonly_paths.len == 5, "spec: masked and read-only paths");
+
+  char *text = NULL;
+  size_t len = 0;
+  clawrt_error e = { 0 };
+  oci_spec *back = NULL;
+  CHECK(oci_spec_emit(s, &text, &len, &e) == 0
+            && oci_spec_parse(text, len, "config.json", &back, &e) == 0
+            && back->linux->namespaces_len == 6 && back->mounts_len == 7,
+        "spec: emits and parses back %s", e.msg ? e.msg : "");
+  clawrt_error_clear(&e);
+  oci_spec_free(back);
+  free(text);
+
+  spec_make_rootless(s, 1234, 5678);
+  CHECK(has_ns(s, "user") && !has_ns(s, "network") && has_ns(s, "cgroup")
+            && s->linux->namespaces_len == 6,
+        "rootless: user namespace, no network namespace");
+  CHECK(s->linux->uid_mappings_len == 1 && s->linux->uid_mappings[0].container_id == 0
+            && s->linux->uid_mappings[0].host_id == 1234 && s->linux->uid_mappings[0].size == 1
+            && s->linux->gid_mappings_len == 1 && s->linux->gid_mappings[0].host_id == 5678,
+        "rootless: root maps to the caller");
+  const oci_mount *sys = mount_at(s, "/sys");
+  CHECK(strcmp(sys->type, "none") == 0 && strcmp(sys->source, "/sys") == 0
+            && has_opt(sys, "rbind") && has_opt(sys, "ro"),
+        "rootless: /sys bound from the host");
+  CHECK(!has_opt(mount_at(s, "/dev/pts"), "gid=5") && mount_at(s, "/dev/pts")->options.len == 5,
+        "rootless: devpts without gid=5");
+  CHECK(s->linux->resources == NULL, "rootless: no resources");
+  spec_make_rootless(s, 1234, 5678);
+  CHECK(s->linux->namespaces_len == 6, "rootless twice: still one user namespace");
+  CHECK(oci_spec_emit(s, &text, &len, &e) == 0
+            && oci_spec_parse(text, len, "config.json", &back, &e) == 0,
+        "rootless: emits and parses back %s", e.msg ? e.msg : "");
+  clawrt_error_clear(&e);
+  oci_spec_free(back);
+  free(text);
+  oci_spec_free(s);
+}
+
+int
+main(void)
+{
+  test_parser();
+  test_globals();
+  test_tables();
+  test_manpage();
+  test_log_format();
+  test_spec_default();
+  printf("1..%d\n", count);
+  return failures ? 1 : 0;
+}
