@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #endif
 #ifdef HAVE_CONFIG_H
+#include "selfexe.h"
 #include "config.h"
 #endif
 
@@ -84,6 +85,7 @@ main(int argc, char **argv)
 {
   clawrt_error err = { 0 };
   cli_main m;
+  selfexe_init(argv);
   if (cli_parse_globals(argc, argv, &m, &err) < 0)
     return fail(&err);
   if (m.version)

@@ -37,15 +37,15 @@ bundle_validate(const oci_spec *spec, const char *origin, clawrt_error *err)
                             "%s: ociVersion: \"%s\" is not a 1.x runtime-spec version", origin,
                             spec->oci_version);
   if (spec->root == NULL)
-    return clawrt_error_set(err, EINVAL, "%s: root: required field missing", origin);
+    return clawrt_error_set(err, 0, "%s: root: required field missing", origin);
   const oci_process *p = spec->process;
   if (p == NULL)
-    return clawrt_error_set(err, EINVAL, "%s: process: required to create a container", origin);
+    return clawrt_error_set(err, 0, "%s: process: required to create a container", origin);
   if (p->args.len == 0)
-    return clawrt_error_set(err, EINVAL, "%s: process.args: must name the program to run",
+    return clawrt_error_set(err, 0, "%s: process.args: must name the program to run",
                             origin);
   if (p->cwd[0] != '/')
-    return clawrt_error_set(err, EINVAL, "%s: process.cwd: must be an absolute path, got \"%s\"",
+    return clawrt_error_set(err, 0, "%s: process.cwd: must be an absolute path, got \"%s\"",
                             origin, p->cwd);
   bool has_mountns = false;
   if (spec->linux)

@@ -242,6 +242,26 @@ enter_for_children(const launch_plan *p, clawrt_error *err)
   return 0;
 }
 
+/* The device rules the spec gives, plus those the runtime's own /dev nodes
+ * and linux.devices need, so "deny all" keeps /dev/null working. */
+static int
+create_cgroup(created *c, const clawrt_globals *g, const char *id, clawrt_error *err)
+{
+  const oci_spec *spec = c->plan->b->spec;
+  const oci_linux *l = spec->linux;
+  oci_resources r = { 0 };
+  if (l && l->resources)
+    r = *l->resources;
+  cgroup_device_rules(r.devices, r.devices_len, l ? l->devices : NULL, l ? l->devices_len : 0,
+                      &r.devices, &r.devices_len);
+  int rc = cgroup_create(NULL, id, l ? l->cgroups_path : NULL, &r, g->systemd_cgroup, &c->cg,
+                         err);
+  free(r.devices);
+  if (rc < 0)
+    return clawrt_error_wrap(err, "%s", c->plan->b->origin);
+  return 0;
+}
+
 static void
 undo_create(created *c)
 {
@@ -342,9 +362,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
    * is visible to `list` and removable by `delete --force` */
   if (state_write(c->dirfd, st, err) < 0)
     goto fail;
-  if (cgroup_create(NULL, id, spec->linux ? spec->linux->cgroups_path : NULL,
-                    spec->linux ? spec->linux->resources : NULL, g->systemd_cgroup, &c->cg, err)
-      < 0)
+  if (create_cgroup(c, g, id, err) < 0)
     goto fail;
   st->cgroup_json = cgroup_serialize(c->cg);
   if (state_write(c->dirfd, st, err) < 0)

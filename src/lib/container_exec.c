@@ -22,6 +22,7 @@
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "signals.h"
 #include "policy/spec_edit.h"
 #include "policy/strict.h"
 #include "process.h"
@@ -418,9 +419,9 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = exec_forward;
     sa.sa_flags = SA_RESTART;
-    int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM };
-    for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
-      sigaction(fwd[i], &sa, NULL);
+    for (int s = 1; s < NSIG; s++)
+      if (signal_is_forwarded(s))
+        sigaction(s, &sa, NULL);
     if (tty_master >= 0 && terminal_proxy(tty_master, pidfd, err) < 0)
       {
         cleanup_free char *t = clawrt_error_text(err);

@@ -14,6 +14,7 @@
 #include "container_priv.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "signals.h"
 #include "util.h"
 
 static volatile int forward_pidfd = -1;
@@ -28,7 +29,8 @@ forward_signal(int sig)
 }
 
 /* Every signal a user or an engine may send to `run` goes to the init,
- * as runc does; SIGCHLD is ours and SIGWINCH belongs to the terminal. */
+ * as runc does (the set is signal_is_forwarded's, shared with the
+ * terminal proxy, which forwards them itself while it runs). */
 static void
 install_forwarding(int pidfd)
 {
@@ -39,13 +41,8 @@ install_forwarding(int pidfd)
   sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   for (int s = 1; s < NSIG; s++)
-    {
-      if (s == SIGKILL || s == SIGSTOP || s == SIGCHLD || s == SIGWINCH || s == SIGURG
-          || s == SIGPIPE || s == SIGTTIN || s == SIGTTOU || s == SIGTSTP || s == SIGCONT
-          || (s >= 32 && s < SIGRTMIN))
-        continue;
+    if (signal_is_forwarded(s))
       sigaction(s, &sa, NULL);
-    }
 }
 
 static void

@@ -61,7 +61,9 @@ clawrt_error_text(const clawrt_error *err)
 {
   char *t = NULL;
   const char *m = err && err->msg ? err->msg : "unknown error";
-  if (err && err->errnum)
+  /* EINVAL marks bad input; the message names the field and what is
+   * wrong, and "Invalid argument" after it would only add noise */
+  if (err && err->errnum && err->errnum != EINVAL)
     {
       if (asprintf(&t, "%s: %s", m, strerror(err->errnum)) < 0)
         t = NULL;

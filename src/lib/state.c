@@ -589,6 +589,9 @@ proc_start_time(pid_t pid)
   uint64_t start;
   if (read_proc_stat(pid, &state, &start) < 0)
     return 0;
+  /* a zombie has exited: signals to it are lost, it is not running */
+  if (state == 'Z' || state == 'X' || state == 'x')
+    return 0;
   return start;
 }
 

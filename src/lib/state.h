@@ -63,7 +63,8 @@ int state_list(int rootfd, char ***ids, clawrt_error *err);
  * the cgroup driver), else "running". */
 const char *state_status(int dirfd, const container_state *st, bool frozen);
 
-/* Start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
+/* Start time (field 22 of /proc/PID/stat), 0 if the process is gone
+ * (exited, a zombie included). */
 uint64_t proc_start_time(pid_t pid);
 
 /* RFC 3339 with nanoseconds in UTC, like runc's "created". */

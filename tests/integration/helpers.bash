@@ -159,3 +159,27 @@ output_has() {
 runtime_is() {
   "$CLAWRT" --version 2>/dev/null | head -n 1 | grep -qi "^$1"
 }
+
+# run_nopipe CMD...: like bats' `run` (sets $status, $output, $lines), but
+# the output goes through a file, not a pipe: a container that a command
+# leaves behind inherits its stdout, and `run` would wait for it to exit.
+# Use it for every create (or run -d) that may succeed.
+run_nopipe() {
+  local out=$BATS_TEST_TMPDIR/run_nopipe.out
+  status=0
+  "$@" >"$out" 2>&1 </dev/null 3>&- || status=$?
+  output=$(cat "$out")
+  mapfile -t lines <"$out"
+  rm -f "$out"
+}
+
+# make_bundle_reachable: let every uid traverse the directories above the
+# bundle (bats makes its temp dirs 0700), as a container in a user
+# namespace, whose root is an unprivileged host uid, needs.
+make_bundle_reachable() {
+  local d=$BUNDLE
+  while [ -n "$d" ] && [ "$d" != / ]; do
+    chmod o+x "$d"
+    d=$(dirname "$d")
+  done
+}

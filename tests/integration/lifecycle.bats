@@ -330,7 +330,7 @@ no_pid_namespace() {
   update_config '.process.args = ["sleep", "100"]'
   clawrt create -b "$BUNDLE" c1
   pid=$(container_pid c1)
-  run clawrt create -b "$BUNDLE" c1
+  run_nopipe clawrt create -b "$BUNDLE" c1
   [ "$status" -ne 0 ]
   output_has "container with id exists"
   [ "$(clawrt state c1 | jq -r .status)" = created ]
@@ -369,7 +369,7 @@ no_pid_namespace() {
 bad_config() {
   local id=$1
   shift
-  run clawrt create -b "$BUNDLE" "$id"
+  run_nopipe clawrt create -b "$BUNDLE" "$id"
   echo "create: exit $status: $output" >&2
   [ "$status" -ne 0 ]
   output_has "$@"
@@ -419,10 +419,10 @@ bad_config() {
 
 @test "an executable missing from the rootfs fails create or run and leaves nothing" {
   update_config '.process.args = ["/no/such/binary"]'
-  run clawrt create -b "$BUNDLE" b1
+  run_nopipe clawrt create -b "$BUNDLE" b1
   if [ "$status" -eq 0 ]; then
     # a runtime may only find out at start; then start must fail
-    run clawrt start b1
+    run_nopipe clawrt start b1
     [ "$status" -ne 0 ]
     clawrt delete -f b1
   fi

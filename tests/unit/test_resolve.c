@@ -75,6 +75,7 @@ fd_is(int fd, const char *rel)
 int
 main(void)
 {
+  umask(022);
   snprintf(top, sizeof top, "/tmp/clawrt-test-resolve.XXXXXX");
   if (mkdtemp(top) == NULL)
     return 99;
@@ -130,6 +131,14 @@ main(void)
   CHECK(fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fd_is(fd, "root/f/g/file"),
         "mkfile_in_root makes the parents and an empty file");
   close(fd);
+  {
+    char q[512];
+    struct stat ds;
+    snprintf(q, sizeof q, "%s/root/f/g", top);
+    CHECK(stat(q, &ds) == 0 && (ds.st_mode & 07777) == 0755,
+          "the parents of a new file are traversable (mode %o, not the file's 0644)",
+          (unsigned) (ds.st_mode & 07777));
+  }
 
   link_in("/outside-file", "root/flink");
   fd = mkfile_in_root(root, "/flink", 0644, &err);

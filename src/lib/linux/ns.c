@@ -80,13 +80,13 @@ ns_plan_build(const oci_spec *spec, const char *origin, ns_plan *out, clawrt_err
       if (k == NULL)
         {
           ns_plan_close(out);
-          return clawrt_error_set(err, EINVAL, "%s: linux.namespaces[%zu].type: unknown namespace \"%s\"",
+          return clawrt_error_set(err, 0, "%s: linux.namespaces[%zu].type: unknown namespace \"%s\"",
                                   origin, i, n->type);
         }
       if ((out->new_flags & k->flag) || ns_plan_join_fd(out, k->flag) >= 0)
         {
           ns_plan_close(out);
-          return clawrt_error_set(err, EINVAL, "%s: linux.namespaces[%zu].type: namespace \"%s\" listed twice",
+          return clawrt_error_set(err, 0, "%s: linux.namespaces[%zu].type: namespace \"%s\" listed twice",
                                   origin, i, n->type);
         }
       if (!host_has_ns(k))
@@ -106,7 +106,7 @@ ns_plan_build(const oci_spec *spec, const char *origin, ns_plan *out, clawrt_err
       if (n->path[0] != '/')
         {
           ns_plan_close(out);
-          return clawrt_error_set(err, EINVAL, "%s: linux.namespaces[%zu].path: must be absolute, got \"%s\"",
+          return clawrt_error_set(err, 0, "%s: linux.namespaces[%zu].path: must be absolute, got \"%s\"",
                                   origin, i, n->path);
         }
       int fd = open(n->path, O_RDONLY | O_CLOEXEC);

@@ -189,7 +189,10 @@ restart:
             if (f >= 0)
               close(f);
           }
-        else if (mkdirat(parent, c[i], mode) < 0 && errno != EEXIST)
+        /* parents are made 0755 whatever the last one's mode: a file's
+         * 0644 on a directory would make it untraversable for a container
+         * without CAP_DAC_OVERRIDE */
+        else if (mkdirat(parent, c[i], is_last ? mode : 0755) < 0 && errno != EEXIST)
           return clawrt_error_set(err, errno, "mkdir `%s`", prefix);
 
         /* reopen through the root: whatever is there now (ours, or a racing

@@ -20,13 +20,15 @@ int open_in_root_how(int rootfd, const char *path, int flags, mode_t mode,
 
 /* Create the missing directories of `path` inside the root, one component
  * at a time on the fd of its parent (mkdirat never follows the new name); a
- * dangling symlink on the way is followed inside the root.  Returns an
- * O_PATH fd of the final directory. */
+ * dangling symlink on the way is followed inside the root.  The last
+ * directory gets `mode`, those made on the way 0755 (both less the umask).
+ * Returns an O_PATH fd of the final directory. */
 int mkdir_p_in_root(int rootfd, const char *path, mode_t mode, clawrt_error *err);
 
-/* Like mkdir_p_in_root for the parents, then the last component as an empty
- * regular file if missing (O_CREAT|O_EXCL|O_NOFOLLOW on the parent fd).
- * Whatever already exists there is returned as is.  O_PATH fd. */
+/* Like mkdir_p_in_root for the parents (0755), then the last component as
+ * an empty regular file of `mode` if missing (O_CREAT|O_EXCL|O_NOFOLLOW on
+ * the parent fd).  Whatever already exists there is returned as is.  O_PATH
+ * fd. */
 int mkfile_in_root(int rootfd, const char *path, mode_t mode, clawrt_error *err);
 
 /* Split "a//b/./c/" into its last component and the rest: *parent gets
