@@ -114,6 +114,8 @@ int cmd_create_flag(create_opts *o, int id, const char *value, clawrt_error *err
 /* The subcommands, in the order `clawrt --help` lists them. */
 extern const cli_command cmd_create, cmd_delete, cmd_exec, cmd_kill, cmd_list, cmd_run,
     cmd_spec, cmd_start, cmd_state;
+/* the cgroup commands (container_cgroup.c underneath) */
+extern const cli_command cmd_events, cmd_pause, cmd_ps, cmd_resume, cmd_update;
 extern const cli_command *const cli_commands[];
 const cli_command *cli_find_command(const char *name);
 

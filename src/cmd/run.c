@@ -52,10 +52,17 @@ run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_err
     }
   if (cli_args(&p, 1, 1, "container id", err) < 0)
     return -1;
-  int status = 0;
-  if (container_run(g, argv[p.ind], &o, &status, err) < 0)
+  container_exit ex;
+  int rc = container_run_ex(g, argv[p.ind], &o, &ex, err);
+  /* the library explains, the command prints: one line each, on stderr */
+  if (ex.died)
+    fprintf(stderr, "clawrt: %s\n", ex.died);
+  if (ex.stats)
+    fprintf(stderr, "clawrt: %s\n", ex.stats);
+  container_exit_free(&ex);
+  if (rc < 0)
     return -1;
-  *exit_status = o.detach ? 0 : status;
+  *exit_status = o.detach ? 0 : ex.exit_status;
   return 0;
 }
 
@@ -67,7 +74,8 @@ const cli_command cmd_run = {
       "Does `create` and `start` in one step.  Unless --detach is given it then\n"
       "waits for the container's process, relays the signals it receives to it,\n"
       "deletes the container (unless --keep) and exits with the process's exit\n"
-      "status, 128+N when signal N killed it.",
+      "status, 128+N when signal N killed it.  When a limit ended the container\n"
+      "(memory, pids, RLIMIT_CPU) it says which, with the figures, on stderr.",
   .flags = flags,
   .run = run,
 };

@@ -47,15 +47,6 @@ bundle_validate(const oci_spec *spec, const char *origin, clawrt_error *err)
   if (p->cwd[0] != '/')
     return clawrt_error_set(err, 0, "%s: process.cwd: must be an absolute path, got \"%s\"",
                             origin, p->cwd);
-  bool has_mountns = false;
-  if (spec->linux)
-    for (size_t i = 0; i < spec->linux->namespaces_len; i++)
-      if (strcmp(spec->linux->namespaces[i].type, "mount") == 0)
-        has_mountns = true;
-  if (!has_mountns)
-    return clawrt_error_set(err, EINVAL,
-                            "%s: linux.namespaces: a mount namespace is required (add {\"type\": \"mount\"})",
-                            origin);
   if (p->capabilities && caps_validate(p->capabilities, origin, err) < 0)
     return -1;
   if (rlimits_validate(p->rlimits, p->rlimits_len, origin, err) < 0)

@@ -94,4 +94,48 @@ int container_list(const clawrt_globals *g, container_info **out, size_t *len,
 int container_exec(const clawrt_globals *g, const char *id, const exec_opts *o,
                    int *exit_status, clawrt_error *err);
 
+/* ---- cgroup commands (container_cgroup.c) -------------------------------- */
+
+/* Apply res (a linux.resources object, `update --resources`; absent fields
+ * are left as they are) to a container that has not stopped.  The
+ * container's memory.checkBeforeUpdate holds unless res sets it. */
+int container_update(const clawrt_globals *g, const char *id, const oci_resources *res,
+                     clawrt_error *err);
+/* Freeze every process of a running container / thaw a paused one; `state`
+ * then shows "paused" / "running". */
+int container_pause(const clawrt_globals *g, const char *id, clawrt_error *err);
+int container_resume(const clawrt_globals *g, const char *id, clawrt_error *err);
+/* The host pids of every process in the container's cgroup, ascending
+ * (caller frees *pids). */
+int container_ps(const clawrt_globals *g, const char *id, pid_t **pids, size_t *n,
+                 clawrt_error *err);
+
+typedef struct events_opts {
+  bool stats_once;           /* --stats: one stats event, then return */
+  uint64_t interval_ms;      /* --interval; 0: 5 s */
+} events_opts;
+/* Receives each event as one line of JSON (no newline); -1 (with *err)
+ * stops the stream and fails container_events. */
+typedef int container_event_fn(const char *json, void *data, clawrt_error *err);
+/* runc's events: {"type":"stats","id":ID,"data":{...}} once (stats_once)
+ * or every interval, and {"type":"oom","id":ID} whenever the kernel
+ * OOM-kills in the container, until its init exits (then 0).  A stopped
+ * container is an error. */
+int container_events(const clawrt_globals *g, const char *id, const events_opts *o,
+                     container_event_fn *fn, void *data, clawrt_error *err);
+
+/* What `run` learnt when the container's init exited. */
+typedef struct container_exit {
+  int exit_status;           /* 128+N when signal N killed it */
+  char *died;                /* "container web1 killed: memory limit exceeded (limit 64.0 MiB,
+                                peak 64.0 MiB, oom kills 1)"; NULL unless a limit ended it */
+  char *stats;               /* create_opts.stats: "container web1: cpu 0.52 s (...), peak
+                                memory 33.1 MiB (limit 64.0 MiB), peak pids 3 (...)" */
+} container_exit;
+/* container_run, and the diagnosis the caller prints (the library does
+ * not).  *out is filled also when it fails after the container ran. */
+int container_run_ex(const clawrt_globals *g, const char *id, const create_opts *o,
+                     container_exit *out, clawrt_error *err);
+void container_exit_free(container_exit *ex);
+
 #endif

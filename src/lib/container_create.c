@@ -95,6 +95,42 @@ write_pid_file(const char *path, pid_t pid, clawrt_error *err)
   return 0;
 }
 
+/* The host id that container id `cid` maps to, or -1. */
+static long
+host_id_of(const oci_id_mapping *m, size_t n, uint32_t cid)
+{
+  for (size_t i = 0; i < n; i++)
+    if (cid >= m[i].container_id && cid - m[i].container_id < m[i].size)
+      return (long) m[i].host_id + (cid - m[i].container_id);
+  return -1;
+}
+
+/* In a new user namespace the init is the mapped root, not host root:
+ * give it exec.fifo (and a way into the state dir, which lists nothing
+ * to it) so it can wait there for start. */
+static int
+fifo_for_userns(created *c, clawrt_error *err)
+{
+  const launch_plan *p = c->plan;
+  const oci_linux *l = p->b->spec->linux;
+  if (!p->ns.userns || l == NULL)
+    return 0;
+  uint32_t uid = p->b->spec->process->user.uid;
+  long hu = host_id_of(l->uid_mappings, l->uid_mappings_len, 0);
+  long hg = host_id_of(l->gid_mappings, l->gid_mappings_len, 0);
+  if (hu < 0)
+    hu = host_id_of(l->uid_mappings, l->uid_mappings_len, uid);
+  if (hg < 0)
+    hg = host_id_of(l->gid_mappings, l->gid_mappings_len, p->b->spec->process->user.gid);
+  if (hu < 0 || hg < 0)
+    return 0;
+  if (fchownat(c->dirfd, "exec.fifo", (uid_t) hu, (gid_t) hg, AT_SYMLINK_NOFOLLOW) < 0)
+    return clawrt_error_set(err, errno, "chown exec.fifo to the container's root");
+  if (fchmod(c->dirfd, 0711) < 0)
+    return clawrt_error_set(err, errno, "chmod the state directory");
+  return 0;
+}
+
 /* Runs prestart + createRuntime hooks for the child and hands it the state
  * JSON the hooks in the container get. */
 static int
@@ -102,7 +138,9 @@ serve_hooks(created *c, int sock, clawrt_error *err)
 {
   const oci_spec *spec = c->plan->b->spec;
   c->st->pid = c->pid;
-  cleanup_free char *state = container_state_for_hooks(c->st, "creating");
+  /* the container is not started yet: what runtime-tools and runc give
+   * these hooks is "created" */
+  cleanup_free char *state = container_state_for_hooks(c->st, "created");
   if (spec->hooks)
     {
       if (hooks_run(&spec->hooks->prestart, "prestart", state, err) < 0
@@ -358,6 +396,8 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
       clawrt_error_set(err, errno, "create exec.fifo");
       goto fail;
     }
+  if (fifo_for_userns(c, err) < 0)
+    goto fail;
   /* the state exists before the cgroup, so a create killed from here on
    * is visible to `list` and removable by `delete --force` */
   if (state_write(c->dirfd, st, err) < 0)
@@ -446,7 +486,10 @@ container_create(const clawrt_globals *g, const char *id, const create_opts *o,
                  clawrt_error *err)
 {
   created *c = NULL;
-  if (container_do_create(g, id, o, &c, err) < 0)
+  /* nobody stays to proxy a terminal: create is always detached */
+  create_opts co = *o;
+  co.detach = true;
+  if (container_do_create(g, id, &co, &c, err) < 0)
     return -1;
   created_free(c);
   return 0;

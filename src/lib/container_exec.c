@@ -179,6 +179,9 @@ exec_child_main(const exec_child *x)
       int master = -1, slave = -1;
       if (terminal_open(&master, &slave, x->ps->process->console_size, &err) < 0)
         goto fail;
+      /* the process may ask before the proxy of run/exec copies it */
+      if (x->tty_to_parent)
+        terminal_copy_stdio_size(master);
       if (x->console_sock >= 0)
         {
           if (terminal_send_fd(x->console_sock, master, "/dev/ptmx", &err) < 0)

@@ -114,6 +114,24 @@ container_state_for_hooks(const container_state *st, const char *status)
   return out;
 }
 
+/* poststart and poststop: a failing hook is a warning and the remaining
+ * hooks still run (runtime-spec lifecycle). */
+static void
+run_hooks_warn(const oci_hook_list *l, const char *kind, const char *state)
+{
+  for (size_t i = 0; i < l->len; i++)
+    {
+      oci_hook_list one = { &l->v[i], 1 };
+      clawrt_error e = { 0 };
+      if (hooks_run(&one, kind, state, &e) < 0)
+        {
+          cleanup_free char *t = clawrt_error_text(&e);
+          log_warn("%s #%zu: %s", kind, i + 1, t);
+          clawrt_error_clear(&e);
+        }
+    }
+}
+
 /* A pidfd for the init only if it is still the process we started. */
 static int
 init_pidfd(const container_state *st)
@@ -193,11 +211,7 @@ container_start(const clawrt_globals *g, const char *id, clawrt_error *err)
       && spec->hooks->poststart.len)
     {
       cleanup_free char *sj = container_state_for_hooks(st, "running");
-      if (hooks_run(&spec->hooks->poststart, "poststart", sj, &e) < 0)
-        {
-          cleanup_free char *t = clawrt_error_text(&e);
-          log_warn("%s", t);
-        }
+      run_hooks_warn(&spec->hooks->poststart, "poststart", sj);
     }
   clawrt_error_clear(&e);
   oci_spec_free(spec);
@@ -375,11 +389,7 @@ container_destroy(int rootfd, int dirfd, container_state *st, clawrt_error *err)
       && spec->hooks->poststop.len)
     {
       cleanup_free char *sj = container_state_for_hooks(st, "stopped");
-      if (hooks_run(&spec->hooks->poststop, "poststop", sj, &e) < 0)
-        {
-          cleanup_free char *t = clawrt_error_text(&e);
-          log_warn("%s", t);
-        }
+      run_hooks_warn(&spec->hooks->poststop, "poststop", sj);
     }
   clawrt_error_clear(&e);
   oci_spec_free(spec);
@@ -410,7 +420,9 @@ container_delete(const clawrt_globals *g, const char *id, bool force, clawrt_err
   cgroup_manager *cg = load_cgroup(st);
   const char *status = container_status(dirfd, st, cg);
   cgroup_manager_free(cg);
-  if (!force && strcmp(status, "stopped") != 0 && strcmp(status, "created") != 0)
+  /* runtime-spec: deleting a container that is not stopped is an error;
+   * a created one counts as not stopped (its init exists) */
+  if (!force && strcmp(status, "stopped") != 0)
     {
       clawrt_error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
                        status);

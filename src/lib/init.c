@@ -18,6 +18,7 @@
 
 #include "linux/devices.h"
 #include "linux/hooks.h"
+#include "linux/lsm.h"
 #include "linux/procfs.h"
 #include "linux/rootfs.h"
 #include "linux/sched.h"
@@ -107,6 +108,37 @@ init_wait_start(int state_dirfd, clawrt_error *err)
   return 0;
 }
 
+static int
+init_rootfs_prepare(const init_args *a, int *rootfd, clawrt_error *err)
+{
+  const launch_plan *p = a->plan;
+  const oci_spec *spec = p->b->spec;
+  rootfs_config rc = {
+    .spec = spec,
+    .rootfs = p->b->rootfs,
+    .bundle = p->b->dir,
+    .console_fd = -1,
+    .userns = p->ns.userns,
+    /* as runc: without SELinux a mount label is not applied (the kernel
+     * would reject context= on most filesystems) */
+    .mount_label = spec->linux && selinux_is_enabled() ? spec->linux->mount_label : NULL,
+  };
+  return rootfs_prepare(&rc, rootfd, err);
+}
+
+/* Without a mount namespace there is no mount to make that would not be
+ * the host's: like runc, only chroot into the rootfs (`audit` flags it). */
+static int
+init_chroot(const launch_plan *p, clawrt_error *err)
+{
+  cleanup_close int fd = open(p->b->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return clawrt_error_set(err, errno, "open rootfs `%s`", p->b->rootfs);
+  if (fchdir(fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+    return clawrt_error_set(err, errno, "chroot into `%s`", p->b->rootfs);
+  return 0;
+}
+
 void
 init_main(const init_args *a)
 {
@@ -170,16 +202,9 @@ init_main(const init_args *a)
         }
     }
 
-  rootfs_config rc = {
-    .spec = spec,
-    .rootfs = p->b->rootfs,
-    .bundle = p->b->dir,
-    .console_fd = -1,
-    .userns = p->ns.userns,
-    .mount_label = spec->linux ? spec->linux->mount_label : NULL,
-  };
+  bool mountns = (p->ns.new_flags & CLONE_NEWNS) || ns_plan_join_fd(&p->ns, CLONE_NEWNS) >= 0;
   int rootfd = -1;
-  if (rootfs_prepare(&rc, &rootfd, &err) < 0)
+  if (mountns && init_rootfs_prepare(a, &rootfd, &err) < 0)
     init_fail(a, &err);
 
   if (p->has_hooks_in_parent || p->needs_state_in_child)
@@ -206,10 +231,15 @@ init_main(const init_args *a)
         init_fail(a, &err);
     }
 
-  if (rootfs_pivot(rootfd, a->no_pivot, &err) < 0)
-    init_fail(a, &err);
-  close(rootfd);
-  if (rootfs_finalize(spec, &err) < 0)
+  if (mountns)
+    {
+      if (rootfs_pivot(rootfd, a->no_pivot, &err) < 0)
+        init_fail(a, &err);
+      close(rootfd);
+      if (rootfs_finalize(spec, &err) < 0)
+        init_fail(a, &err);
+    }
+  else if (init_chroot(p, &err) < 0)
     init_fail(a, &err);
   if (init_hostname(spec, &err) < 0)
     init_fail(a, &err);
@@ -238,6 +268,9 @@ init_main(const init_args *a)
       if (terminal_open(&master, &slave, spec->process->console_size, &err) < 0
           || devices_console(newroot, slave, &err) < 0)
         init_fail(a, &err);
+      /* the process may ask before the proxy of run/exec copies it */
+      if (a->tty_to_parent)
+        terminal_copy_stdio_size(master);
       if (a->console_sock >= 0)
         {
           if (terminal_send_fd(a->console_sock, master, "/dev/ptmx", &err) < 0)

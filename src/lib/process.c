@@ -135,12 +135,11 @@ process_exec(proc_setup *ps, clawrt_error *err)
   const oci_process *p = ps->process;
   bool nnp = p->no_new_privileges;
 
-  if (user_apply(&p->user, ps->setgroups_allowed, err) < 0)
-    return -1;
   int listener = -1;
   /* Without no_new_privileges, loading a filter needs CAP_SYS_ADMIN: do it
-   * while we still have it.  With it, load as late as possible so the
-   * filter need not allow our own set-up calls. */
+   * while we are still root with every capability, as runc does (the
+   * filter must then allow the few calls that follow: setgroups, setres*id,
+   * capset, prctl, execve).  With it, load as late as possible. */
   if (!nnp)
     {
       if (ps->seccomp && seccomp_install(ps->seccomp, &listener, err) < 0)
@@ -148,6 +147,8 @@ process_exec(proc_setup *ps, clawrt_error *err)
       if (ps->seccomp_extra && seccomp_install(ps->seccomp_extra, NULL, err) < 0)
         return -1;
     }
+  if (user_apply(&p->user, ps->setgroups_allowed, err) < 0)
+    return -1;
   if (caps_apply(p->capabilities, err) < 0)
     return -1;
   if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

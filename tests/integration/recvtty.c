@@ -42,27 +42,41 @@ on_alarm(int sig)
   _exit(124);
 }
 
+/* Bound through an O_PATH fd of SOCKET's directory (/proc/self/fd/N/NAME),
+ * so SOCKET may be longer than sun_path, as a deep test directory makes it. */
 static int
 listen_at(const char *path)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  char tmp[sizeof addr.sun_path];
-  if (snprintf(tmp, sizeof tmp, "%s.%d", path, (int) getpid()) >= (int) sizeof tmp)
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/")
+                                          : strndup(path, (size_t) (slash - path));
+  if (dir == NULL)
+    die("strdup");
+  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    die(dir);
+  char tmp[256];
+  if (snprintf(tmp, sizeof tmp, "%s.%d", name, (int) getpid()) >= (int) sizeof tmp
+      || snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd, tmp)
+             >= (int) sizeof addr.sun_path)
     {
       errno = ENAMETOOLONG;
       die(path);
     }
-  strcpy(addr.sun_path, tmp);
   int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (l < 0)
     die("socket");
-  unlink(tmp);
+  unlinkat(dirfd, tmp, 0);
   if (bind(l, (struct sockaddr *) &addr, sizeof addr) < 0)
     die(tmp);
   if (listen(l, 1) < 0)
     die("listen");
-  if (rename(tmp, path) < 0)
+  if (renameat(dirfd, tmp, dirfd, name) < 0)
     die(path);
+  close(dirfd);
+  free(dir);
   return l;
 }
 

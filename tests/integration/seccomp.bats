@@ -108,7 +108,8 @@ deny_mkdir() {
      "args": [{"index": 1, "value": 2048, "valueTwo": 2048, "op": "SCMP_CMP_MASKED_EQ"}]},
     {"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO",
      "args": [{"index": 2, "value": 2048, "valueTwo": 2048, "op": "SCMP_CMP_MASKED_EQ"}]}]}'
-  in_container sh -c 'touch /tmp/f; chmod 755 /tmp/f && echo plain-ok; chmod 4755 /tmp/f || echo suid-denied; stat -c %a /tmp/f'
+  # (one fd for both streams, so lines keep their order)
+  in_container sh -c 'exec 2>&1; touch /tmp/f; chmod 755 /tmp/f && echo plain-ok; chmod 4755 /tmp/f || echo suid-denied; stat -c %a /tmp/f'
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = plain-ok ]
   output_has "Operation not permitted" suid-denied
@@ -121,7 +122,7 @@ deny_mkdir() {
     {"names": ["setpriority"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
      "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"},
               {"index": 2, "value": 5, "op": "SCMP_CMP_EQ"}]}]}'
-  in_container sh -c 'renice -n 3 -p $$ >/dev/null && echo three-ok; renice -n 2 -p $$ >/dev/null || echo five-denied'
+  in_container sh -c 'exec 2>&1; renice -n 3 -p $$ >/dev/null && echo three-ok; renice -n 2 -p $$ >/dev/null || echo five-denied'
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = three-ok ]
   output_has five-denied
@@ -135,7 +136,7 @@ deny_mkdir() {
     {"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28,
      "args": [{"index": 2, "value": 448, "op": "SCMP_CMP_EQ"},
               {"index": 2, "value": 384, "op": "SCMP_CMP_EQ"}]}]}'
-  in_container sh -c 'touch /tmp/f; chmod 700 /tmp/f || echo 700-denied; chmod 600 /tmp/f || echo 600-denied; chmod 644 /tmp/f && echo 644-ok'
+  in_container sh -c 'exec 2>&1; touch /tmp/f; chmod 700 /tmp/f || echo 700-denied; chmod 600 /tmp/f || echo 600-denied; chmod 644 /tmp/f && echo 644-ok'
   [ "$status" -eq 0 ]
   output_has 700-denied 600-denied 644-ok
 }
@@ -217,11 +218,17 @@ data += msg
 for level, typ, cdata in anc:
     if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
         fds.frombytes(cdata[: len(cdata) - (len(cdata) % fds.itemsize)])
+# one state per connection; the runtime may split it over several sends
 while True:
-    more = conn.recv(65536)
-    if not more:
+    try:
+        json.loads(data.decode())
         break
-    data += more
+    except ValueError:
+        more = conn.recv(65536)
+        if not more:
+            break
+        data += more
+conn.close()
 with open(state_out, "w") as f:
     f.write(data.decode())
 listener = fds[0]
@@ -255,7 +262,7 @@ EOF
   profile "$(jq -cn --arg p "$sock" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
             "listenerMetadata": "clawrt-test-metadata",
             "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}')"
-  in_container sh -c 'mkdir /tmp/x || echo agent-said-no; touch /tmp/y && echo others-fine'
+  in_container sh -c 'exec 2>&1; mkdir /tmp/x || echo agent-said-no; touch /tmp/y && echo others-fine'
   [ "$status" -eq 0 ]
   output_has "No space left on device" agent-said-no others-fine
 

@@ -24,7 +24,10 @@ setup() {
   requires_root
   setup_bundle
   update_config '.process.terminal = true'
-  SOCK=$BATS_TEST_TMPDIR/console.sock
+  # not under $BATS_TEST_TMPDIR: a deep TMPDIR makes that path longer than
+  # a unix socket address (107 bytes), which runc cannot connect to
+  SOCK_DIR=$(mktemp -d /tmp/clawrt-tty.XXXXXX)
+  SOCK=$SOCK_DIR/console.sock
   TTY_OUT=$BATS_TEST_TMPDIR/tty.out
   RECVTTY_PID=
 }
@@ -34,6 +37,7 @@ teardown() {
     kill "$RECVTTY_PID" 2>/dev/null || true
   fi
   teardown_bundle
+  rm -rf "$SOCK_DIR"
 }
 
 # start_recvtty [recvtty options]: listen on $SOCK, pty output to $TTY_OUT.
@@ -60,15 +64,65 @@ wait_recvtty() {
   return $rc
 }
 
+# fg_cmd CMD...: the shell command script(1) runs: the runtime with CMD on a
+# 20x70 terminal, then "tty-restored" when the terminal settings are back to
+# what they were before, and the runtime's exit status.
+fg_cmd() {
+  printf 'stty rows 20 cols 70; s=$(stty -g); %s; rc=$?; ' \
+    "$(printf '%q ' "$CLAWRT" --root "$CLAWRT_ROOT" "$@")"
+  printf '[ "$(stty -g)" = "$s" ] && echo tty-restored; exit $rc'
+}
+
 # fg_run CMD...: run the runtime under a pty made by script(1), as a user
-# at a terminal would (a 20x70 one); status and output of script (= of the
-# runtime), without the pty's \r.
+# at a terminal would; status and output of script (= of the runtime),
+# without the pty's \r.
 fg_run() {
   command -v script >/dev/null || skip "util-linux script(1) not installed"
-  local cmd
-  cmd="stty rows 20 cols 70; exec $(printf '%q ' "$CLAWRT" --root "$CLAWRT_ROOT" "$@")"
-  run timeout 30 script -qec "$cmd" /dev/null
+  run timeout 30 script -qec "$(fg_cmd "$@")" /dev/null
   output=$(printf '%s' "$output" | tr -d '\r\0')
+}
+
+# fg_start CMD...: like fg_run, in the background, with our end of its
+# keyboard on fd $FG_KBD (fg_type), its screen in $FG_OUT (fg_wait_for);
+# fg_finish waits for it and sets status and output.
+fg_start() {
+  command -v script >/dev/null || skip "util-linux script(1) not installed"
+  FG_OUT=$BATS_TEST_TMPDIR/fg.out
+  mkfifo "$BATS_TEST_TMPDIR/fg.in"
+  timeout 30 script -qec "$(fg_cmd "$@")" /dev/null \
+    < "$BATS_TEST_TMPDIR/fg.in" > "$FG_OUT" 2>&1 3>&- &
+  FG_PID=$!
+  exec {FG_KBD}> "$BATS_TEST_TMPDIR/fg.in"
+}
+
+fg_type() {
+  printf "$1" >&$FG_KBD
+}
+
+fg_wait_for() {
+  local i
+  for i in $(seq 200); do
+    grep -q "$1" "$FG_OUT" && return 0
+    sleep 0.05
+  done
+  echo "never saw \"$1\": $(cat "$FG_OUT")" >&2
+  return 1
+}
+
+fg_finish() {
+  status=0
+  wait "$FG_PID" || status=$?
+  exec {FG_KBD}>&-
+  output=$(tr -d '\r\0' < "$FG_OUT")
+  echo "status $status, output: $output"
+}
+
+# run_sleeper ID: a detached container without a terminal, to exec into
+run_sleeper() {
+  update_config '.process.terminal = false | .process.args = ["sleep", "100"]'
+  run_nopipe clawrt run -d -b "$BUNDLE" "$1"
+  echo "run -d $1: $output"
+  [ "$status" -eq 0 ]
 }
 
 @test "create --console-socket: the container's stdio is a fresh pty" {
@@ -125,6 +179,63 @@ fg_run() {
   wait_for_status test_eof stopped
 }
 
+@test "create --console-socket: a socket path longer than sun_path works" {
+  runtime_is clawrt || skip "runc cannot connect to a socket path over 107 bytes"
+  local deep=$SOCK_DIR/$(printf 'd%.0s' {1..60})/$(printf 'e%.0s' {1..60})
+  mkdir -p "$deep"
+  SOCK=$deep/console.sock
+  update_config '.process.args = ["tty"]'
+  start_recvtty
+  run clawrt create -b "$BUNDLE" --console-socket "$SOCK" test_longsock
+  [ "$status" -eq 0 ]
+  clawrt start test_longsock
+  wait_recvtty
+  [[ "$tty_output" == *"/dev/pts/0"* ]]
+}
+
+# hook_json ID KIND...: a hooks object whose every KIND (host /bin/sh)
+# appends "KIND ok" to $HOOK_LOG when the state on its stdin names ID
+hook_json() {
+  local id=$1 k hooks='{}'
+  shift
+  local script='st=$(cat); case "$st" in *"\"$1\""*) r=ok ;; *) r=no-id ;; esac; echo "$0 $r" >> "$2"'
+  for k in "$@"; do
+    hooks=$(jq --arg k "$k" --arg id "$id" --arg log "$HOOK_LOG" --arg s "$script" \
+      '.[$k] = [{"path": "/bin/sh", "args": ["sh", "-c", $s, $k, $id, $log]}]' <<< "$hooks")
+  done
+  echo "$hooks"
+}
+
+@test "create --console-socket with hooks: every hook runs, the pty still works" {
+  HOOK_LOG=$BATS_TEST_TMPDIR/hooks.log
+  update_config --argjson h "$(hook_json test_hooks prestart createRuntime poststart poststop)" \
+    '.hooks = $h | .process.args = ["sh", "-c", "tty; echo proc-ran"]'
+  start_recvtty
+  run clawrt create -b "$BUNDLE" --console-socket "$SOCK" test_hooks
+  [ "$status" -eq 0 ]
+  clawrt start test_hooks
+  wait_recvtty
+  [[ "$tty_output" == *"/dev/pts/0"* ]]
+  [[ "$tty_output" == *"proc-ran"* ]]
+  wait_for_status test_hooks stopped
+  clawrt delete test_hooks
+  cat "$HOOK_LOG"
+  [ "$(cat "$HOOK_LOG")" = "$(printf '%s ok\n' prestart createRuntime poststart poststop)" ]
+}
+
+@test "run in the foreground with a terminal and hooks: every hook runs" {
+  HOOK_LOG=$BATS_TEST_TMPDIR/hooks.log
+  update_config --argjson h "$(hook_json test_fg_hooks prestart createRuntime poststart poststop)" \
+    '.hooks = $h | .process.args = ["sh", "-c", "tty; echo proc-ran"]'
+  fg_run run -b "$BUNDLE" test_fg_hooks
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"proc-ran"* ]]
+  [[ "$output" == *"tty-restored"* ]]
+  cat "$HOOK_LOG"
+  [ "$(cat "$HOOK_LOG")" = "$(printf '%s ok\n' prestart createRuntime poststart poststop)" ]
+}
+
 @test "create --console-socket: a missing socket is an error naming it" {
   run clawrt create -b "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/nope.sock" test_nosock
   [ "$status" -ne 0 ]
@@ -154,9 +265,12 @@ fg_run() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"/dev/pts/0"* ]]
   [[ "$output" == *"run-ok"* ]]
+  [[ "$output" == *"tty-restored"* ]]
 }
 
 @test "run in the foreground with a terminal: our window size is the container's" {
+  # runc 1.1 sets the size after `start`: the process may ask before
+  runtime_is runc && skip "runc sets the window size only after the process started (racy)"
   update_config '.process.args = ["stty", "size"]'
   fg_run run -b "$BUNDLE" test_fg_size
   echo "$output"
@@ -164,18 +278,74 @@ fg_run() {
   [[ "$output" == *"20 70"* ]]
 }
 
+@test "run in the foreground with a terminal: our size wins over process.consoleSize" {
+  runtime_is runc && skip "runc sets the window size only after the process started (racy)"
+  update_config '.process.args = ["stty", "size"] | .process.consoleSize = {"height": 33, "width": 111}'
+  fg_run run -b "$BUNDLE" test_fg_size2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"20 70"* ]]
+}
+
+@test "run in the foreground with a terminal: a resize of ours reaches the container" {
+  # the container reports its size each time it gets SIGWINCH; the pty's
+  # own SIGWINCH comes from the runtime setting the new size on it
+  update_config '.process.args = ["sh", "-c", "trap \"stty size\" WINCH; echo ready; read x; echo done"]'
+  fg_start run -b "$BUNDLE" test_fg_winch
+  fg_wait_for ready
+  # script(1) has no terminal around it to resize: resize its pty, the
+  # runtime's stdin, through the runtime's /proc/PID/fd/0; the kernel sends
+  # the runtime SIGWINCH as it would for a resized window
+  local pid rt= comm
+  comm=$(basename "$CLAWRT" | cut -c1-15)
+  for pid in $(pgrep -f -- "--root $CLAWRT_ROOT run"); do
+    [ "$(cat "/proc/$pid/comm")" = "$comm" ] && rt=$pid
+  done
+  [ -n "$rt" ]
+  # (one TIOCSWINSZ: stty makes one per setting)
+  stty -F "/proc/$rt/fd/0" cols 90
+  fg_wait_for "20 90"
+  fg_type 'x\r'
+  fg_finish
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"done"* ]]
+  [[ "$output" == *"tty-restored"* ]]
+}
+
 @test "run in the foreground with a terminal: the exit status is the container's" {
   update_config '.process.args = ["sh", "-c", "exit 3"]'
   fg_run run -b "$BUNDLE" test_fg_status
   [ "$status" -eq 3 ]
+  [[ "$output" == *"tty-restored"* ]]
+}
+
+@test "run in the foreground with a terminal: Ctrl-C goes to the container, not to us" {
+  # ^C typed at our terminal is a byte for the container's pty, whose line
+  # discipline makes it SIGINT for the container's foreground group
+  update_config '.process.args = ["sh", "-c", "trap \"echo got-sigint; exit 7\" INT; echo ready; while :; do sleep 0.1; done"]'
+  fg_start run -b "$BUNDLE" test_fg_intr
+  fg_wait_for ready
+  fg_type '\003'
+  fg_finish
+  [ "$status" -eq 7 ]
+  [[ "$output" == *"got-sigint"* ]]
+  [[ "$output" == *"tty-restored"* ]]
+}
+
+@test "run in the foreground with a terminal: killed from outside, our terminal is restored" {
+  update_config '.process.args = ["sh", "-c", "echo ready; exec sleep 100"]'
+  fg_start run -b "$BUNDLE" test_fg_kill
+  fg_wait_for ready
+  clawrt kill test_fg_kill KILL
+  fg_finish
+  [ "$status" -eq 137 ]
+  [[ "$output" == *"tty-restored"* ]]
 }
 
 @test "run in the foreground with a terminal: our input reaches the container" {
   command -v script >/dev/null || skip "util-linux script(1) not installed"
   update_config '.process.args = ["sh", "-c", "read a; echo got:$a"]'
-  local cmd
-  cmd=$(printf '%q ' "$CLAWRT" --root "$CLAWRT_ROOT" run -b "$BUNDLE" test_fg_in)
-  run timeout 30 script -qec "$cmd" /dev/null <<< "typed-text"
+  run timeout 30 script -qec "$(fg_cmd run -b "$BUNDLE" test_fg_in)" /dev/null <<< "typed-text"
   output=$(printf '%s' "$output" | tr -d '\r\0')
   echo "$output"
   [ "$status" -eq 0 ]
@@ -183,8 +353,7 @@ fg_run() {
 }
 
 @test "exec -d -t --console-socket: the exec'd process gets its own pty" {
-  update_config '.process.terminal = false | .process.args = ["sleep", "100"]'
-  clawrt run -d -b "$BUNDLE" test_exec_tty </dev/null >/dev/null 2>&1
+  run_sleeper test_exec_tty
   start_recvtty
   run clawrt exec -d -t --console-socket "$SOCK" test_exec_tty tty
   [ "$status" -eq 0 ]
@@ -193,10 +362,31 @@ fg_run() {
 }
 
 @test "exec -t in the foreground: output through the runtime's pty" {
-  update_config '.process.terminal = false | .process.args = ["sleep", "100"]'
-  clawrt run -d -b "$BUNDLE" test_exec_fg </dev/null >/dev/null 2>&1
+  run_sleeper test_exec_fg
   fg_run exec -t test_exec_fg sh -c 'tty; exit 5'
   echo "$output"
   [ "$status" -eq 5 ]
   [[ "$output" == *"/dev/pts/"* ]]
+  [[ "$output" == *"tty-restored"* ]]
+}
+
+@test "exec -t in the foreground: our window size is the process's" {
+  run_sleeper test_exec_size
+  fg_run exec -t test_exec_size stty size
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"20 70"* ]]
+}
+
+@test "exec -t in the foreground: Ctrl-C goes to the process" {
+  run_sleeper test_exec_intr
+  fg_start exec -t test_exec_intr sh -c 'echo ready; sleep 100'
+  fg_wait_for ready
+  fg_type '\003'
+  fg_finish
+  # sh and its sleep die of SIGINT like at a local terminal
+  [ "$status" -eq 130 ]
+  [[ "$output" == *"tty-restored"* ]]
+  run clawrt state test_exec_intr
+  [[ "$output" == *'"running"'* ]]
 }

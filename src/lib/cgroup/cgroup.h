@@ -183,6 +183,44 @@ typedef struct cgroup_stats {
 int cgroup_get_stats(const cgroup_manager *m, cgroup_stats *out, clawrt_error *err);
 void cgroup_stats_free(cgroup_stats *s);
 
+/* One line of `events`, runc's shape: {"type":TYPE,"id":ID,"data":{...}}
+ * with the stats as data, no data when s is NULL ("oom"). */
+int cgroup_event_json(const char *type, const char *id, const cgroup_stats *s, char **out,
+                      clawrt_error *err);
+
+/* OOM notifications of the container's memory cgroup (oom.c).  Poll the
+ * fd for *events; then cgroup_oom_watch_read() says how many OOMs (kills,
+ * or v1 OOMs with the killer disabled) happened since the last read: 0 for
+ * a wake-up that was none (another counter moved, the cgroup went away). */
+typedef struct cgroup_oom_watch cgroup_oom_watch;
+int cgroup_oom_watch_open(const cgroup_manager *m, cgroup_oom_watch **out, clawrt_error *err);
+int cgroup_oom_watch_fd(const cgroup_oom_watch *w, short *events);
+int cgroup_oom_watch_read(cgroup_oom_watch *w, uint64_t *n, clawrt_error *err);
+void cgroup_oom_watch_free(cgroup_oom_watch *w);
+
+/* ---- why did it die (explain.c, pure) ----------------------------------- */
+
+typedef struct cgroup_exit_facts {
+  int wait_status;            /* of the container's init, as waitpid() gives it */
+  bool has_init_cpu;
+  uint64_t init_cpu_ns;       /* the init's own CPU time (user + system) */
+  bool has_rlimit_cpu;        /* process.rlimits has RLIMIT_CPU */
+  uint64_t rlimit_cpu_soft, rlimit_cpu_hard; /* seconds; RLIM_INFINITY: none */
+} cgroup_exit_facts;
+
+/* The limit that ended the container, as the tail of a sentence that
+ * starts with "container ID ": "killed: memory limit exceeded (limit 64.0
+ * MiB, peak 64.0 MiB, oom kills 1)", "exited with status 1: pids limit
+ * reached (limit 5, peak 5, forks refused 3)", "killed by SIGXCPU: CPU
+ * time limit exceeded (RLIMIT_CPU soft 1 s, used 1.00 s)".  NULL when the
+ * exit was clean or no counter points at a limit.  s may be NULL. */
+char *cgroup_explain_exit(const cgroup_stats *s, const cgroup_exit_facts *f);
+/* `run --stats`: "cpu 0.52 s (user 0.50 s, system 0.02 s), peak memory
+ * 33.1 MiB (limit 64.0 MiB), peak pids 3 (limit 10)". */
+char *cgroup_stats_summary(const cgroup_stats *s);
+/* "32.0 MiB", "512 B", "unlimited". */
+char *cgroup_format_bytes(uint64_t n);
+
 /* ---- systemd (not a driver: see systemd.c) --------------------------- */
 
 /* Parse "slice:prefix:name" into the cgroupfs path systemd would use

@@ -5,7 +5,8 @@
  *  - pure cgroup v2 (/sys/fs/cgroup is cgroup2): one cgroup2 mount;
  *  - v1 or hybrid: a tmpfs with one directory per hierarchy the host has
  *    under /sys/fs/cgroup (cpu, memory, ..., name=systemd as "systemd", and
- *    the cgroup2 "unified"), co-mounted controllers reachable by symlinks.
+ *    the cgroup2 "unified" when there is one), co-mounted controllers
+ *    reachable by symlinks.
  * With a cgroup namespace each is a fresh mount, which the kernel roots at
  * the namespace's cgroup; without one, the container's own cgroup directory
  * of each hierarchy is bound there, never a parent of it. */
@@ -167,6 +168,20 @@ directly_below_root(const char *mp)
          && strchr(mp + l + 1, '/') == NULL;
 }
 
+/* mountinfo also lists mounts that something stacked later hides (a pure
+ * v1 view built on a hybrid host leaves the cgroup2 mount under its own
+ * tmpfs, and the v1 hierarchies twice): only the mount a lookup of the
+ * mountpoint reaches now is the host's hierarchy. */
+static bool
+is_visible(const mountinfo_entry *e)
+{
+  struct statx stx;
+  if (statx(AT_FDCWD, e->mountpoint, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID,
+            &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+    return false;
+  return stx.stx_mnt_id == (uint64_t) e->id;
+}
+
 static int
 mount_v2_only(const mount_ctx *ctx, const oci_mount *m, const mount_flags *mf,
               const cg_line *lines, size_t nlines, clawrt_error *err)
@@ -224,7 +239,7 @@ mount_hybrid(const mount_ctx *ctx, const oci_mount *m, const mount_flags *mf,
     {
       const mountinfo_entry *e = &mi[i];
       if ((strcmp(e->fstype, "cgroup") != 0 && strcmp(e->fstype, "cgroup2") != 0)
-          || !directly_below_root(e->mountpoint))
+          || !directly_below_root(e->mountpoint) || !is_visible(e))
         continue;
       const cg_line *l = own_line(e, lines, nlines);
       if (l == NULL)

@@ -32,6 +32,10 @@ void mountinfo_free(mountinfo_entry *v, size_t n);
 /* Read a small file of this thread from procfs (thread-self/rel). */
 int fs_read_thread_self(const char *rel, char **out, clawrt_error *err);
 
+/* The host path of bind mount m's source: relative to bundle, as in runc.
+ * Heap. */
+char *fs_bind_source_path(const oci_mount *m, const char *bundle);
+
 /* type "cgroup": see fs_cgroup.c for the hybrid / v2 / cgroupns cases. */
 int fs_mount_cgroup(const mount_ctx *ctx, const oci_mount *m, const mount_flags *mf,
                     clawrt_error *err);

@@ -306,9 +306,8 @@ fs_apply_idmap(int treefd, int userns_fd, bool recursive, clawrt_error *err)
   return 0;
 }
 
-/* A relative bind source is relative to the bundle, as in runc. */
-static char *
-bind_source_path(const oci_mount *m, const char *bundle)
+char *
+fs_bind_source_path(const oci_mount *m, const char *bundle)
 {
   if (m->source[0] == '/' || bundle == NULL)
     return xstrdup(m->source);
@@ -328,7 +327,7 @@ mount_open_idmapped(const oci_mount *m, size_t index, const char *bundle, int us
   if (m->source == NULL)
     return clawrt_error_set(err, EINVAL, "mounts[%zu].source: required for a bind mount",
                             index);
-  cleanup_free char *src = bind_source_path(m, bundle);
+  cleanup_free char *src = fs_bind_source_path(m, bundle);
   cleanup_close int tree = -1;
   if (mount_bind_detached(AT_FDCWD, src, rbind, &tree, err) < 0)
     return clawrt_error_wrap(err, "mounts[%zu]", index);
@@ -397,18 +396,26 @@ do_bind(const mount_ctx *ctx, const oci_mount *m, const mount_flags *mf, int pre
         clawrt_error *err)
 {
   cleanup_close int owned = -1;
-  int src = premade_fd;
+  bool idmapped = mount_is_idmapped(m);
+  int src = (premade_fd >= 0 && idmapped) ? premade_fd : -1;
   if (src < 0)
     {
-      cleanup_free char *path = bind_source_path(m, ctx->bundle);
+      if (idmapped && ctx->userns)
+        return clawrt_error_set(err, EPERM, "an idmapped mount in a user namespace must "
+                                "be prepared by the runtime in the host namespace");
+      cleanup_free char *path = fs_bind_source_path(m, ctx->bundle);
       if (mount_bind_detached(AT_FDCWD, path, mf->rbind, &owned, err) < 0)
-        return -1;
-      src = owned;
-      if (mount_is_idmapped(m))
         {
-          if (ctx->userns)
-            return clawrt_error_set(err, EPERM, "an idmapped mount in a user namespace must "
-                                    "be prepared by the runtime in the host namespace");
+          /* the mapped root may not look it up: the parent's copy it is */
+          if (err->errnum != EACCES || premade_fd < 0)
+            return -1;
+          clawrt_error_clear(err);
+          src = premade_fd;
+        }
+      else
+        src = owned;
+      if (idmapped)
+        {
           cleanup_close int ns = -1;
           if (fs_idmap_for_mount(m, ctx->linux, &ns, err) < 0
               || fs_apply_idmap(src, ns, mf->ridmap, err) < 0)

@@ -26,9 +26,12 @@ typedef struct mount_ctx {
 } mount_ctx;
 
 /* Mount spec mount `m` (mounts[index], for messages) inside ctx->rootfd.
- * premade_fd >= 0 is a detached tree prepared elsewhere (an idmapped bind
- * made by the parent in the host user namespace); it is used as the source
- * and not closed. */
+ * premade_fd >= 0 is a detached tree of m's bind source that the parent
+ * made in the host user namespace (rootfs_parent_open), not closed here.
+ * An idmapped one is always the source.  A plain one is the source only when
+ * this process may not look the source path up (EACCES: the mapped root of a
+ * user namespace below a 0700 directory); otherwise the bind is cloned here,
+ * so that the kernel keeps the host's mount flags and submounts locked. */
 int mount_spec_entry(const mount_ctx *ctx, const oci_mount *m, size_t index, int premade_fd,
                      clawrt_error *err);
 

@@ -76,6 +76,28 @@ make_parent_private(int dirfd, clawrt_error *err)
   return r;
 }
 
+/* The mapped root cannot reach root.path, so the parent's copy of it is
+ * attached on top of "/": the only directory of this mount namespace that
+ * is sure to be there and ours alone (it is a fresh copy).  Lookups from "/"
+ * start below a mount stacked on the root, so host paths (/dev, /proc, bind
+ * sources) still resolve as before until pivot_root, which takes the copy as
+ * the new root.  With a shared "/" the attach would propagate to its peers,
+ * the host's root among them: "/" itself is made private first, as
+ * make_parent_private does for the rootfs's own parent. */
+static int
+attach_premade_root(int slash, int premade, unsigned long prop, int *out, clawrt_error *err)
+{
+  if ((prop & MS_SHARED) && mount_set_propagation(slash, MS_PRIVATE, err) < 0)
+    return clawrt_error_wrap(err, "make / private");
+  if (mount_move_onto(premade, slash, err) < 0)
+    return clawrt_error_wrap(err, "attach the runtime's copy of the rootfs on /");
+  int fd = fcntl(premade, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0)
+    return clawrt_error_set(err, errno, "dup the rootfs fd");
+  *out = fd;
+  return 0;
+}
+
 int
 rootfs_prepare(const rootfs_config *cfg, int *rootfdp, clawrt_error *err)
 {
@@ -91,18 +113,26 @@ rootfs_prepare(const rootfs_config *cfg, int *rootfdp, clawrt_error *err)
   if (mount_set_propagation(slash, prop ? prop : (MS_SLAVE | MS_REC), err) < 0)
     return clawrt_error_wrap(err, "make / %s", prop ? "per rootfsPropagation" : "rslave");
 
-  cleanup_close int dirfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0)
-    return clawrt_error_set(err, errno, "root.path `%s`", cfg->rootfs);
-  if ((prop & MS_SHARED) && make_parent_private(dirfd, err) < 0)
-    return clawrt_error_wrap(err, "rootfs %s", cfg->rootfs);
-
-  /* the root must be a mount of its own for pivot_root; the detached copy's
-   * fd stays the root every later lookup is confined to */
   cleanup_close int rootfd = -1;
-  if (mount_bind_detached(dirfd, "", true, &rootfd, err) < 0
-      || mount_move_onto(rootfd, dirfd, err) < 0)
-    return clawrt_error_wrap(err, "bind the rootfs %s onto itself", cfg->rootfs);
+  cleanup_close int dirfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int premade = cfg->fds ? cfg->fds->root : -1;
+  if (dirfd < 0 && errno == EACCES && premade >= 0)
+    {
+      if (attach_premade_root(slash, premade, prop, &rootfd, err) < 0)
+        return clawrt_error_wrap(err, "rootfs %s", cfg->rootfs);
+    }
+  else if (dirfd < 0)
+    return clawrt_error_set(err, errno, "root.path `%s`", cfg->rootfs);
+  else
+    {
+      if ((prop & MS_SHARED) && make_parent_private(dirfd, err) < 0)
+        return clawrt_error_wrap(err, "rootfs %s", cfg->rootfs);
+      /* the root must be a mount of its own for pivot_root; the detached
+       * copy's fd stays the root every later lookup is confined to */
+      if (mount_bind_detached(dirfd, "", true, &rootfd, err) < 0
+          || mount_move_onto(rootfd, dirfd, err) < 0)
+        return clawrt_error_wrap(err, "bind the rootfs %s onto itself", cfg->rootfs);
+    }
 
   mount_ctx ctx = {
     .rootfd = rootfd,
@@ -113,8 +143,8 @@ rootfs_prepare(const rootfs_config *cfg, int *rootfdp, clawrt_error *err)
     .linux = spec->linux,
   };
   for (size_t i = 0; i < spec->mounts_len; i++)
-    if (mount_spec_entry(&ctx, &spec->mounts[i], i, cfg->mount_fds ? cfg->mount_fds[i] : -1,
-                         err) < 0)
+    if (mount_spec_entry(&ctx, &spec->mounts[i], i,
+                         (cfg->fds && i < cfg->fds->n) ? cfg->fds->mounts[i] : -1, err) < 0)
       return -1;
 
   if (devices_need_setup(spec))
@@ -139,7 +169,9 @@ rootfs_pivot(int rootfd, bool no_pivot, clawrt_error *err)
       /* for a root on ramfs/initramfs, where pivot_root is refused; the
        * old root stays reachable to anything that can escape a chroot,
        * which is why it is not the default */
-      if (move_mount(rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      /* ELOOP: the mount on top of "/" is rootfd's own, the parent's copy
+       * that attach_premade_root already put there */
+      if (move_mount(rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0 && errno != ELOOP)
         return clawrt_error_set(err, errno, "move the rootfs onto /");
       if (chroot(".") < 0)
         return clawrt_error_set(err, errno, "chroot");

@@ -10,6 +10,20 @@
 #include "error.h"
 #include "ocispec.h"
 
+/* What the parent opens, as host root and before clone3, for a container in
+ * a user namespace: its mapped root may not even look up root.path or a
+ * bind source (a bundle below a 0700 directory), and only the host may make
+ * an idmapped mount.  The child inherits the fds with its copy of the fd
+ * table.  Detached trees cannot be cloned again in another mount namespace,
+ * so each is attached at most once. */
+typedef struct rootfs_fds {
+  int root;          /* open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) of root.path, -1 */
+  int *mounts;       /* n entries, one per spec mount: a detached tree of its bind
+                        source (idmapped when asked), -1; NULL when none */
+  size_t n;
+} rootfs_fds;
+#define ROOTFS_FDS_INIT { .root = -1, .mounts = NULL, .n = 0 }
+
 typedef struct rootfs_config {
   const oci_spec *spec;
   const char *rootfs;       /* absolute host path of root.path */
@@ -17,10 +31,11 @@ typedef struct rootfs_config {
   int console_fd;           /* pty slave to bind on /dev/console, -1 if none */
   bool userns;              /* in a new user ns: no mknod, bind host devices instead */
   const char *mount_label;  /* SELinux context= for mounts, NULL if none/disabled */
-  /* Optional: one fd per spec mount (spec->mounts_len entries), a detached
-   * tree made by the parent with mount_open_idmapped(), or -1.  NULL: none.
-   * Needed for idmapped mounts when userns is true. */
-  const int *mount_fds;
+  /* From rootfs_parent_open, or NULL.  An idmapped tree is always used; the
+   * rootfs and plain bind trees only where the container's own lookup of
+   * the host path is refused (EACCES): mounts the child clones itself keep
+   * the locks the kernel puts on them for a user namespace. */
+  const rootfs_fds *fds;
 } rootfs_config;
 
 /* Called in the child, already in its new mount ns (and user ns when asked),
@@ -29,6 +44,20 @@ typedef struct rootfs_config {
  * /dev symlinks, /dev/console.  *rootfd gets an O_PATH fd of the new root
  * (for rootfs_pivot; the caller closes it). */
 int rootfs_prepare(const rootfs_config *cfg, int *rootfd, clawrt_error *err);
+
+/* In the parent (host root, host user and mount namespaces), before clone3:
+ * when the spec asks for a user namespace and a new mount namespace, the
+ * trees of rootfs_fds (rootfs path as root.path resolved, bind sources
+ * relative to bundle), each with the propagation the child would give it
+ * (rslave, or per rootfsPropagation); with a user namespace and a joined
+ * mount namespace, the idmapped trees only; otherwise nothing at all.  `out`
+ * is always initialised; on failure nothing is left open. */
+int rootfs_parent_open(const oci_spec *spec, const char *rootfs, const char *bundle,
+                       rootfs_fds *out, clawrt_error *err);
+
+/* Close every fd of `fds` and reset it to ROOTFS_FDS_INIT: the parent after
+ * clone3 (the child holds its own copies), the child after rootfs_prepare. */
+void rootfs_fds_close(rootfs_fds *fds);
 
 /* pivot_root(".", ".") on rootfd, old root made rslave then detached, cwd
  * "/".  no_pivot: MS_MOVE the root onto "/" and chroot (for ramfs roots). */

@@ -48,6 +48,15 @@ terminal_set_size(int fd, const oci_box *size, clawrt_error *err)
   return 0;
 }
 
+void
+terminal_copy_stdio_size(int master)
+{
+  struct winsize ws;
+  int src = isatty(STDIN_FILENO) ? STDIN_FILENO : isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1;
+  if (src >= 0 && ioctl(src, TIOCGWINSZ, &ws) == 0)
+    ioctl(master, TIOCSWINSZ, &ws);
+}
+
 int
 terminal_slave_name(int master, char **name, clawrt_error *err)
 {
@@ -126,6 +135,45 @@ connect_type(const struct sockaddr_un *addr, int type)
   return fd;
 }
 
+/* connect_type() over both socket types: runc's protocol is a stream
+ * socket; accept a seqpacket listener too. */
+static int
+connect_any(const struct sockaddr_un *addr)
+{
+  int fd = connect_type(addr, SOCK_STREAM);
+  if (fd < 0 && errno == EPROTOTYPE)
+    fd = connect_type(addr, SOCK_SEQPACKET);
+  return fd;
+}
+
+/* sun_path holds 107 bytes, and engines and test harnesses put sockets in
+ * deep temporary directories: reach a longer path through an O_PATH fd of
+ * its directory, /proc/self/fd/N/NAME.  The directory is resolved once, by
+ * this open, as a path on our command line is; /proc is the runtime's own
+ * (this runs before clone, in the caller's mount namespace). */
+static int
+connect_long(const char *path, clawrt_error *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  cleanup_free char *dir = slash ? xasprintf("%.*s", (int) (slash - path), path) : xstrdup(".");
+  if (*name == '\0')
+    return clawrt_error_set(err, EINVAL, "--console-socket `%s`: names a directory", path);
+  cleanup_close int dirfd = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return clawrt_error_set(err, errno, "--console-socket `%s`: open its directory", path);
+  int n = snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd, name);
+  if (n < 0 || (size_t) n >= sizeof addr.sun_path)
+    return clawrt_error_set(err, ENAMETOOLONG,
+                            "--console-socket `%s`: the socket's file name is too long for a "
+                            "unix socket address; use a shorter one", path);
+  int fd = connect_any(&addr);
+  if (fd < 0)
+    return clawrt_error_set(err, errno, "--console-socket `%s`: connect", path);
+  return fd;
+}
+
 int
 terminal_console_connect(const char *console_socket, int *sock, clawrt_error *err)
 {
@@ -133,18 +181,20 @@ terminal_console_connect(const char *console_socket, int *sock, clawrt_error *er
   size_t len = console_socket ? strlen(console_socket) : 0;
   if (len == 0)
     return clawrt_error_set(err, EINVAL, "--console-socket: empty path");
+  int fd;
   if (len >= sizeof addr.sun_path)
-    return clawrt_error_set(err, ENAMETOOLONG,
-                            "--console-socket `%s`: path longer than %zu bytes; use a shorter "
-                            "path (a symlink to its directory works)",
-                            console_socket, sizeof addr.sun_path - 1);
-  memcpy(addr.sun_path, console_socket, len + 1);
-  int fd = connect_type(&addr, SOCK_STREAM);
-  /* runc's protocol is a stream socket; accept a seqpacket listener too */
-  if (fd < 0 && errno == EPROTOTYPE)
-    fd = connect_type(&addr, SOCK_SEQPACKET);
-  if (fd < 0)
-    return clawrt_error_set(err, errno, "--console-socket `%s`: connect", console_socket);
+    {
+      fd = connect_long(console_socket, err);
+      if (fd < 0)
+        return -1;
+    }
+  else
+    {
+      memcpy(addr.sun_path, console_socket, len + 1);
+      fd = connect_any(&addr);
+      if (fd < 0)
+        return clawrt_error_set(err, errno, "--console-socket `%s`: connect", console_socket);
+    }
   *sock = fd;
   return 0;
 }

@@ -26,6 +26,13 @@
  * (process.consoleSize) may be NULL. */
 int terminal_open(int *master, int *slave, const oci_box *size, clawrt_error *err);
 
+/* Copy the window size of our own terminal (stdin when it is a tty, else
+ * stdout) onto the pty `master`; nothing when neither is a tty.  Best
+ * effort, like SIGWINCH.  For the foreground pty, in the child before its
+ * process runs: terminal_proxy() copies it again, but only after `start`,
+ * and a process that asks first would see process.consoleSize or 0x0. */
+void terminal_copy_stdio_size(int master);
+
 /* "/dev/pts/N" of the pty whose master is `master`.  Caller frees. */
 int terminal_slave_name(int master, char **name, clawrt_error *err);
 
@@ -33,7 +40,8 @@ int terminal_slave_name(int master, char **name, clawrt_error *err);
 int terminal_set_size(int fd, const oci_box *size, clawrt_error *err);
 
 /* Connect (SOCK_STREAM, O_CLOEXEC) to the unix socket at `console_socket`,
- * a path on the host.  Names the path in errors. */
+ * a path on the host.  A path longer than sun_path is reached through its
+ * directory (/proc/self/fd/N/NAME).  Names the path in errors. */
 int terminal_console_connect(const char *console_socket, int *sock, clawrt_error *err);
 
 /* Send `fd` over the connected unix socket `sock` with SCM_RIGHTS; the data

@@ -1,0 +1,43 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdio.h>
+
+#include "cmd.h"
+
+static const cli_flag flags[] = {
+  { NULL, 0, NULL, NULL, 0 },
+};
+
+static int
+run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
+{
+  cli_parser p;
+  cli_init(&p, &cmd_pause, argc, argv, 1);
+  const char *v;
+  int id;
+  while ((id = cli_next(&p, &v, err)) != CLI_END)
+    {
+      if (id == CLI_HELP)
+        {
+          cli_print_help(stdout, &cmd_pause);
+          return 0;
+        }
+      if (id < 0)
+        return -1;
+    }
+  if (cli_args(&p, 1, 1, "container id", err) < 0)
+    return -1;
+  return container_pause(g, argv[p.ind], err);
+}
+
+const cli_command cmd_pause = {
+  .name = "pause",
+  .args = "<container-id>",
+  .summary = "suspend every process of a container",
+  .description = "Freezes every process of a running container with the cgroup freezer\n"
+                 "(freezer.state on cgroup v1, cgroup.freeze on cgroup v2); `state` then\n"
+                 "says \"paused\" until `resume`.",
+  .flags = flags,
+  .run = run,
+};
