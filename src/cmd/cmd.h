@@ -111,9 +111,39 @@ enum {
  * value. */
 int cmd_create_flag(create_opts *o, int id, const char *value, clawrt_error *err);
 
+/* checkpoint and restore share runc's CRIU flags (cmd/checkpoint.c). */
+enum {
+  CRIU_F_IMAGE_PATH = 1,
+  CRIU_F_WORK_PATH,
+  CRIU_F_TCP_ESTABLISHED,
+  CRIU_F_EXT_UNIX_SK,
+  CRIU_F_SHELL_JOB,
+  CRIU_F_FILE_LOCKS,
+  CRIU_F_MANAGE_CGROUPS_MODE,
+  CRIU_F_LAST,
+};
+#define CRIU_FLAGS_COMMON                                                      \
+  { "image-path", 0, "DIR", "directory of the CRIU images (default: ./checkpoint)", \
+    CRIU_F_IMAGE_PATH },                                                       \
+  { "work-path", 0, "DIR", "directory for CRIU's log and work files (default: the " \
+    "image path)", CRIU_F_WORK_PATH },                                         \
+  { "tcp-established", 0, NULL, "allow open TCP connections", CRIU_F_TCP_ESTABLISHED }, \
+  { "ext-unix-sk", 0, NULL, "allow unix sockets connected outside the container", \
+    CRIU_F_EXT_UNIX_SK },                                                      \
+  { "shell-job", 0, NULL, "allow a process that shares a terminal session with " \
+    "its caller", CRIU_F_SHELL_JOB },                                          \
+  { "file-locks", 0, NULL, "dump and restore file locks", CRIU_F_FILE_LOCKS }, \
+  { "manage-cgroups-mode", 0, "MODE", "what CRIU does with cgroups: soft (default), " \
+    "full, strict or ignore", CRIU_F_MANAGE_CGROUPS_MODE }
+
+typedef struct criu_opts criu_opts;
+/* Apply a CRIU_F_* flag: 1 when id is one, 0 when not, -1 on a bad value. */
+int cmd_criu_flag(criu_opts *o, int id, const char *value, clawrt_error *err);
+
 /* The subcommands, in the order `clawrt --help` lists them. */
 extern const cli_command cmd_create, cmd_delete, cmd_exec, cmd_kill, cmd_list, cmd_run,
     cmd_spec, cmd_start, cmd_state;
+extern const cli_command cmd_features, cmd_checkpoint, cmd_restore;
 /* the cgroup commands (container_cgroup.c underneath) */
 extern const cli_command cmd_events, cmd_pause, cmd_ps, cmd_resume, cmd_update;
 extern const cli_command *const cli_commands[];

@@ -8,9 +8,9 @@
 #include "log.h"
 
 const cli_command *const cli_commands[] = {
-  &cmd_create, &cmd_delete, &cmd_events, &cmd_exec,  &cmd_kill,   &cmd_list,   &cmd_pause,
-  &cmd_ps,     &cmd_resume, &cmd_run,    &cmd_spec,  &cmd_start,  &cmd_state,  &cmd_update,
-  NULL,
+  &cmd_checkpoint, &cmd_create, &cmd_delete, &cmd_events, &cmd_exec,    &cmd_features,
+  &cmd_kill,       &cmd_list,   &cmd_pause,  &cmd_ps,     &cmd_restore, &cmd_resume,
+  &cmd_run,        &cmd_spec,   &cmd_start,  &cmd_state,  &cmd_update,  NULL,
 };
 
 const cli_command *

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "linux/caps.h"
+#include "linux/lsm.h"
 #include "linux/rlimits.h"
 #include "linux/rootfs.h"
 #include "linux/sched.h"
@@ -52,6 +53,8 @@ bundle_validate(const oci_spec *spec, const char *origin, clawrt_error *err)
   if (rlimits_validate(p->rlimits, p->rlimits_len, origin, err) < 0)
     return -1;
   if (sched_validate(p, spec->linux, origin, err) < 0)
+    return -1;
+  if (lsm_validate(p, spec->linux, origin, err) < 0)
     return -1;
   if (sysctl_validate(spec, origin, err) < 0)
     return -1;

@@ -32,7 +32,7 @@ typedef struct create_opts {
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;          /* fds 3 .. 3+N-1 passed to the container */
-  /* run only */
+  /* run only (create is always detached) */
   bool detach;               /* -d */
   bool keep;                 /* --keep: do not delete after exit */
   bool stats;                /* --stats: print resource use at exit */

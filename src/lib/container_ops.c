@@ -179,6 +179,26 @@ container_release(int dirfd, container_state *st, clawrt_error *err)
   return state_write(dirfd, st, err);
 }
 
+/* poststart hooks, once the init was released (start, run); their
+ * failures are warnings: the container already runs. */
+void
+container_poststart(int dirfd, const container_state *st)
+{
+  cleanup_free char *cfg = NULL;
+  size_t len;
+  clawrt_error e = { 0 };
+  oci_spec *spec = NULL;
+  if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, &e) == 0
+      && oci_spec_parse(cfg, len, "config.json", &spec, &e) == 0 && spec->hooks
+      && spec->hooks->poststart.len)
+    {
+      cleanup_free char *sj = container_state_for_hooks(st, "running");
+      run_hooks_warn(&spec->hooks->poststart, "poststart", sj);
+    }
+  clawrt_error_clear(&e);
+  oci_spec_free(spec);
+}
+
 int
 container_start(const clawrt_globals *g, const char *id, clawrt_error *err)
 {
@@ -201,20 +221,7 @@ container_start(const clawrt_globals *g, const char *id, clawrt_error *err)
   if (container_release(dirfd, st, err) < 0)
     goto out;
   rc = 0;
-  /* poststart failures are warnings: the container already runs */
-  cleanup_free char *cfg = NULL;
-  size_t len;
-  clawrt_error e = { 0 };
-  oci_spec *spec = NULL;
-  if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, &e) == 0
-      && oci_spec_parse(cfg, len, "config.json", &spec, &e) == 0 && spec->hooks
-      && spec->hooks->poststart.len)
-    {
-      cleanup_free char *sj = container_state_for_hooks(st, "running");
-      run_hooks_warn(&spec->hooks->poststart, "poststart", sj);
-    }
-  clawrt_error_clear(&e);
-  oci_spec_free(spec);
+  container_poststart(dirfd, st);
 out:
   container_state_free(st);
   return rc;

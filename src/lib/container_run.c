@@ -166,6 +166,7 @@ container_run_ex(const clawrt_globals *g, const char *id, const create_opts *o,
     return -1;
   if (container_release(c->dirfd, c->st, err) < 0)
     goto fail;
+  container_poststart(c->dirfd, c->st);
   if (o->detach)
     {
       created_free(c);

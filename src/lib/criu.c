@@ -220,6 +220,134 @@ criu_mount_source(const oci_spec *spec, const char *bundle_dir, const char *key)
   return xstrdup(want);
 }
 
+static bool
+in_strv(const oci_strv *v, const char *clean)
+{
+  for (size_t i = 0; i < v->len; i++)
+    {
+      cleanup_free char *c = criu_clean_path(v->v[i]);
+      if (strcmp(c, clean) == 0)
+        return true;
+    }
+  return false;
+}
+
+static bool
+is_spec_bind(const oci_spec *spec, const char *clean)
+{
+  for (size_t i = 0; i < spec->mounts_len; i++)
+    {
+      const oci_mount *m = &spec->mounts[i];
+      if (m->destination && mount_is_bind(m))
+        {
+          cleanup_free char *d = criu_clean_path(m->destination);
+          if (strcmp(d, clean) == 0)
+            return true;
+        }
+    }
+  return false;
+}
+
+int
+criu_dump_mounts(const oci_spec *spec, const mountinfo_entry *mi, size_t n,
+                 criu_external **ext, size_t *next, clawrt_error *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      const mountinfo_entry *e = &mi[i];
+      if (e->mountpoint == NULL || strcmp(e->mountpoint, "/") == 0)
+        continue;
+      if (strchr(e->mountpoint, '\n'))
+        return clawrt_error_set(err, EINVAL, "mount point with a newline in the container: "
+                                             "cannot checkpoint it");
+      cleanup_free char *key = criu_clean_path(e->mountpoint);
+      bool whole = e->root && strcmp(e->root, "/") == 0;
+      bool external = is_spec_bind(spec, key)
+                 /* a masked file: /dev/null of the host bound over it */
+                 || (spec->linux && in_strv(&spec->linux->masked_paths, key) && !whole)
+                 /* a host device node bound into the container's /dev */
+                 || (strncmp(key, "/dev/", 5) == 0 && !whole && e->fstype
+                     && strcmp(e->fstype, "devpts") != 0);
+      if (!external)
+        continue;
+      bool dup = false;
+      for (size_t k = 0; k < *next && !dup; k++)
+        dup = strcmp((*ext)[k].kind, "mnt") == 0 && strcmp((*ext)[k].key, key) == 0;
+      if (!dup)
+        criu_external_add(ext, next, "mnt", key);
+    }
+  return 0;
+}
+
+int
+criu_descriptors_parse(const char *text, char *out[3], clawrt_error *err)
+{
+  out[0] = out[1] = out[2] = NULL;
+  const char *p = text;
+  size_t n = 0;
+  while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+    p++;
+  if (*p++ != '[')
+    goto bad;
+  for (;;)
+    {
+      while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r' || (n && *p == ','))
+        p++;
+      if (*p == ']')
+        break;
+      if (*p++ != '"' || n == 3)
+        goto bad;
+      char *s = xmalloc0(strlen(p) + 1);
+      size_t k = 0;
+      while (*p && *p != '"')
+        {
+          if (*p != '\\')
+            {
+              s[k++] = *p++;
+              continue;
+            }
+          p++;
+          if (*p == 'u')
+            {
+              unsigned v;
+              /* the link texts are ASCII; anything else is not ours */
+              if (sscanf(p + 1, "%4x", &v) != 1 || v == 0 || v > 0x7f)
+                {
+                  free(s);
+                  goto bad;
+                }
+              s[k++] = (char) v;
+              p += 5;
+            }
+          else if (*p == '"' || *p == '\\' || *p == '/')
+            s[k++] = *p++;
+          else if (*p == 'n' || *p == 't')
+            s[k++] = *p++ == 'n' ? '\n' : '\t';
+          else
+            {
+              free(s);
+              goto bad;
+            }
+        }
+      if (*p++ != '"')
+        {
+          free(s);
+          goto bad;
+        }
+      out[n++] = s;
+    }
+  if (n == 3)
+    return 0;
+bad:
+  for (int i = 0; i < 3; i++)
+    {
+      free(out[i]);
+      out[i] = NULL;
+    }
+  return clawrt_error_set(err, EINVAL, "%s: expected a JSON array of 3 strings",
+                          CRIU_DESCRIPTORS_FILE);
+}
+
 /* ---- argv --------------------------------------------------------------- */
 
 void

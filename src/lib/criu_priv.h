@@ -8,6 +8,7 @@
 
 #include "cgroup/cgroup.h"
 #include "criu.h"
+#include "linux/fs_internal.h"
 
 #define CRIU_EXTERNAL_FILE "clawrt-external"
 #define CRIU_DESCRIPTORS_FILE "descriptors.json"
@@ -49,6 +50,18 @@ char *criu_describe_status(int wst);
 char *criu_read_log_reason(int workfd, const char *name);
 
 void criu_external_add(criu_external **v, size_t *n, const char *kind, const char *key);
+
+/* Pure: the mounts of a container (its init's mountinfo) that CRIU must
+ * be told are external, appended to *ext as "mnt" entries keyed by mount
+ * point: the spec's bind mounts, masked files (a bind of /dev/null), host
+ * device nodes bound into /dev.  What CRIU can dump itself (tmpfs, proc,
+ * sysfs, devpts, mqueue, cgroup, binds inside those) is left to it. */
+int criu_dump_mounts(const oci_spec *spec, const mountinfo_entry *mi, size_t n,
+                     criu_external **ext, size_t *next, clawrt_error *err);
+
+/* Pure: descriptors.json (["pipe:[1]","/dev/null","pipe:[2]"]) into three
+ * heap strings. */
+int criu_descriptors_parse(const char *text, char *out[3], clawrt_error *err);
 
 /* Pure: "/a//b/" -> "/a/b" (also makes it absolute). */
 char *criu_clean_path(const char *p);

@@ -121,8 +121,11 @@ add_seccomp(oci_features *f, clawrt_error *err)
   strv_push_all(&f->seccomp_actions, names, n);
   names = seccomp_known_operators(&n);
   strv_push_all(&f->seccomp_operators, names, n);
-  names = seccomp_known_archs(&n);
-  strv_push_all(&f->seccomp_archs, names, n);
+  /* architectures this libseccomp cannot build for are accepted in a
+   * config (and skipped), not supported */
+  cleanup_strv char **archs = seccomp_supported_archs();
+  for (size_t i = 0; archs && archs[i]; i++)
+    strv_push(&f->seccomp_archs, archs[i]);
   names = seccomp_known_flags(&n);
   strv_push_all(&f->seccomp_known_flags, names, n);
   cleanup_strv char **supported = NULL;

@@ -223,11 +223,15 @@ init_main(const init_args *a)
     init_fail(a, &err);
 
   int listener_sock = -1;
+  char *listener_state = NULL;
   const oci_seccomp *sc = spec->linux ? spec->linux->seccomp : NULL;
   if (sc && sc->listener_path)
     {
       listener_sock = seccomp_listener_connect(sc->listener_path, &err);
-      if (listener_sock < 0)
+      if (listener_sock < 0
+          || seccomp_process_state_from_json(state_json ? state_json : "{}",
+                                             sc->listener_metadata, &listener_state, &err)
+                 < 0)
         init_fail(a, &err);
     }
 
@@ -236,8 +240,6 @@ init_main(const init_args *a)
       if (rootfs_pivot(rootfd, a->no_pivot, &err) < 0)
         init_fail(a, &err);
       close(rootfd);
-      if (rootfs_finalize(spec, &err) < 0)
-        init_fail(a, &err);
     }
   else if (init_chroot(p, &err) < 0)
     init_fail(a, &err);
@@ -257,8 +259,11 @@ init_main(const init_args *a)
       }
     clawrt_error_clear(&e);
   }
+  /* sysctls before readonlyPaths make /proc/sys read-only */
   if (spec->linux && spec->linux->sysctl.len
       && sysctl_apply(procfd, &spec->linux->sysctl, &err) < 0)
+    init_fail(a, &err);
+  if (mountns && rootfs_finalize(spec, &err) < 0)
     init_fail(a, &err);
 
   if (spec->process->terminal)
@@ -289,7 +294,7 @@ init_main(const init_args *a)
     .seccomp = p->seccomp,
     .seccomp_extra = p->seccomp_extra,
     .listener_sock = listener_sock,
-    .listener_state = state_json,
+    .listener_state = listener_state,
     .setgroups_allowed = !p->deny_setgroups,
     .procfd = procfd,
   };

@@ -94,9 +94,14 @@ process_prepare(proc_setup *ps, clawrt_error *err)
   const oci_process *p = ps->process;
   if (rlimits_apply(p->rlimits, p->rlimits_len, err) < 0)
     return -1;
-  if (p->has_oom_score_adj && ps->procfd >= 0
-      && oom_score_adj_apply(ps->procfd, getpid(), p->oom_score_adj, err) < 0)
-    return -1;
+  if (p->has_oom_score_adj)
+    {
+      if (ps->procfd < 0)
+        return clawrt_error_set(err, ENOENT, "process.oomScoreAdj: needs /proc mounted in the container");
+      /* pid 0: our own entry through thread-self, right in any pid ns */
+      if (oom_score_adj_apply(ps->procfd, 0, p->oom_score_adj, err) < 0)
+        return -1;
+    }
   if (p->scheduler && scheduler_apply(p->scheduler, err) < 0)
     return -1;
   if (p->io_priority && iopriority_apply(p->io_priority, err) < 0)
@@ -104,9 +109,9 @@ process_prepare(proc_setup *ps, clawrt_error *err)
   if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial
       && cpu_affinity_apply(p->exec_cpu_affinity->initial, err) < 0)
     return -1;
-  if (p->apparmor_profile && apparmor_set_exec_profile(p->apparmor_profile, err) < 0)
+  if (p->apparmor_profile && apparmor_set_exec_profile_at(ps->procfd, p->apparmor_profile, err) < 0)
     return -1;
-  if (p->selinux_label && selinux_set_exec_label(p->selinux_label, err) < 0)
+  if (p->selinux_label && selinux_set_exec_label_at(ps->procfd, p->selinux_label, err) < 0)
     return -1;
 
   /* cwd: resolved inside the root.  A cwd reached through a leaked fd
@@ -129,6 +134,18 @@ process_prepare(proc_setup *ps, clawrt_error *err)
   return look_path(p, &ps->exec_path, err);
 }
 
+/* The policy's filter first: a bundle profile that denies seccomp(2)
+ * itself must not keep the policy's from loading. */
+static int
+install_filters(const proc_setup *ps, int *listener, clawrt_error *err)
+{
+  if (ps->seccomp_extra && seccomp_install(ps->seccomp_extra, NULL, err) < 0)
+    return -1;
+  if (ps->seccomp && seccomp_install(ps->seccomp, listener, err) < 0)
+    return -1;
+  return 0;
+}
+
 int
 process_exec(proc_setup *ps, clawrt_error *err)
 {
@@ -140,26 +157,16 @@ process_exec(proc_setup *ps, clawrt_error *err)
    * while we are still root with every capability, as runc does (the
    * filter must then allow the few calls that follow: setgroups, setres*id,
    * capset, prctl, execve).  With it, load as late as possible. */
-  if (!nnp)
-    {
-      if (ps->seccomp && seccomp_install(ps->seccomp, &listener, err) < 0)
-        return -1;
-      if (ps->seccomp_extra && seccomp_install(ps->seccomp_extra, NULL, err) < 0)
-        return -1;
-    }
+  if (!nnp && install_filters(ps, &listener, err) < 0)
+    return -1;
   if (user_apply(&p->user, ps->setgroups_allowed, err) < 0)
     return -1;
   if (caps_apply(p->capabilities, err) < 0)
     return -1;
   if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return clawrt_error_set(err, errno, "set no_new_privileges");
-  if (nnp)
-    {
-      if (ps->seccomp && seccomp_install(ps->seccomp, &listener, err) < 0)
-        return -1;
-      if (ps->seccomp_extra && seccomp_install(ps->seccomp_extra, NULL, err) < 0)
-        return -1;
-    }
+  if (nnp && install_filters(ps, &listener, err) < 0)
+    return -1;
   if (listener >= 0 && ps->listener_sock >= 0)
     {
       if (seccomp_listener_send(ps->listener_sock, listener, ps->listener_state, err) < 0)

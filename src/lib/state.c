@@ -485,6 +485,22 @@ state_remove(int rootfd, const char *id, clawrt_error *err)
   return 0;
 }
 
+int
+state_remove_tree(int dirfd, const char *name, clawrt_error *err)
+{
+  cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 && errno == ENOENT)
+    return 0;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return clawrt_error_set(err, errno, "open `%s`", name);
+  if (remove_contents(fd, st.st_dev, 0, err) < 0)
+    return clawrt_error_wrap(err, "remove `%s`", name);
+  if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return clawrt_error_set(err, errno, "remove `%s`", name);
+  return 0;
+}
+
 /* ---- list -------------------------------------------------------------- */
 
 static int

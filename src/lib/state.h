@@ -54,6 +54,11 @@ int state_read(int dirfd, container_state **st, clawrt_error *err);
 /* Remove ROOT/ID and everything in it. */
 int state_remove(int rootfd, const char *id, clawrt_error *err);
 
+/* Remove dirfd/name and everything below it, never following a symlink
+ * or crossing into another mount (what a failed checkpoint made).  A name
+ * that does not exist is no error. */
+int state_remove_tree(int dirfd, const char *name, clawrt_error *err);
+
 /* Names of all entries in ROOT that look like containers (sorted). */
 int state_list(int rootfd, char ***ids, clawrt_error *err);
 

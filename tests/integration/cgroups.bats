@@ -241,3 +241,164 @@ start_sh() {
   fi
   no_leftover
 }
+
+@test "run names the pids limit when refused forks made the container fail" {
+  update_config '.linux.resources.pids = {"limit": 5}'
+  run_sh 'i=0; while [ $i -lt 20 ]; do sleep 5 & i=$((i+1)); done'
+  [ "$status" -ne 0 ]
+  if ! is_runc; then
+    [[ "$output" == *"clawrt: container $ID exited with status $status: pids limit reached (limit 5, "*"forks refused "* ]]
+  fi
+  no_leftover
+}
+
+@test "run names RLIMIT_CPU when the CPU time limit killed the container" {
+  update_config '.process.rlimits = [{"type": "RLIMIT_CPU", "soft": 1, "hard": 1}]'
+  run_sh 'while :; do :; done'
+  [ "$status" -eq 137 ]
+  if ! is_runc; then
+    [[ "$output" == *"clawrt: container $ID killed: CPU time limit exceeded (RLIMIT_CPU hard 1 s, used "* ]]
+  fi
+}
+
+@test "a plain kill is not blamed on a limit" {
+  is_runc && skip "clawrt's diagnostic line"
+  update_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}
+    | .process.rlimits = [{"type": "RLIMIT_CPU", "soft": 100, "hard": 100}]
+    | .process.args = ["sh", "-c", "touch /tmp/ready; sleep 100"]'
+  out=$BATS_TEST_TMPDIR/run.out
+  clawrt run -b "$BUNDLE" "$ID" > "$out" 2>&1 </dev/null &
+  runner=$!
+  tries=50
+  until [ -e "$ROOTFS/tmp/ready" ] || [ "$tries" -eq 0 ]; do sleep 0.1; tries=$((tries - 1)); done
+  clawrt kill "$ID" KILL
+  status=0
+  wait "$runner" || status=$?
+  cat "$out"
+  [ "$status" -eq 137 ]
+  ! grep -q "killed" "$out"
+  no_leftover
+}
+
+@test "run --stats prints CPU time, peak memory and peak pids on stderr" {
+  is_runc && skip "runc has no run --stats"
+  update_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}
+    | .process.args = ["sh", "-c", "sleep 0.1 & sleep 0.1 & wait"]'
+  run_nopipe clawrt run --stats -b "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"clawrt: container $ID: cpu "*" s (user "*", peak memory "*" (limit 64.0 MiB), peak pids 3 (limit 50)"* ]]
+  [[ "$output" != *"killed"* ]]
+  no_leftover
+}
+
+@test "delete of a stopped container kills what lingers and removes its cgroup" {
+  # without a pid namespace the sleep outlives the init, in the cgroup
+  update_config '.linux.namespaces |= map(select(.type != "pid"))'
+  start_sh 'sleep 100 & echo $! > /tmp/bg; touch /tmp/ready'
+  wait_for_status "$ID" stopped
+  bg=$(cat "$ROOTFS/tmp/bg")
+  procs=$(host_file pids cgroup.procs)
+  [ "$(wc -l < "$procs")" -eq 1 ]
+  clawrt delete "$ID"
+  no_leftover
+  [ -z "$(test_pids)" ]
+}
+
+@test "events streams stats every interval and an oom event for each OOM kill" {
+  update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+  start_sh 'touch /tmp/ready; sleep 0.5; tail /dev/zero; sleep 0.5; tail /dev/zero; sleep 100'
+  timeout 4 "$CLAWRT" --root "$CLAWRT_ROOT" events --interval 1s "$ID" > "$BATS_TEST_TMPDIR/events" || true
+  cat "$BATS_TEST_TMPDIR/events"
+  [ "$(jq -r 'select(.type == "oom") | .id' "$BATS_TEST_TMPDIR/events" | grep -cx "$ID")" -eq 2 ]
+  [ "$(jq -r 'select(.type == "stats") | .data.memory.usage.limit' "$BATS_TEST_TMPDIR/events" | sort -u)" = 33554432 ]
+  [ "$(jq -r 'select(.type == "stats") | .id' "$BATS_TEST_TMPDIR/events" | wc -l)" -ge 3 ]
+  clawrt delete -f "$ID"
+  run clawrt events --stats "$ID"
+  [ "$status" -ne 0 ]
+  no_leftover
+}
+
+@test "events ends when the container's init exits" {
+  is_runc && skip "runc events keeps polling a stopped container"
+  start_sh 'touch /tmp/ready; sleep 1'
+  run timeout 10 "$CLAWRT" --root "$CLAWRT_ROOT" events --interval 200ms "$ID"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -ge 2 ]
+  run clawrt events --stats "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is not running"* ]]
+  clawrt delete "$ID"
+  no_leftover
+}
+
+@test "ps: the table of ps -ef or of the given options, for the container's processes only" {
+  start_sh 'sleep 100 & touch /tmp/ready; wait'
+  run clawrt ps "$ID"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == UID*PID*PPID*CMD ]]
+  [ "${#lines[@]}" -eq 3 ]
+  [[ "${lines[2]}" == *"sleep 100"* ]]
+  run clawrt ps "$ID" -o pid,comm
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[0]}" | awk '{print $1, $2}')" = "PID COMMAND" ]
+  [ "$(printf '%s\n' "${lines[@]:1}" | awk '{print $2}' | sort | tr '\n' ' ')" = "sh sleep " ]
+  run clawrt ps "$ID" -o comm
+  [ "$status" -ne 0 ]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "update: sizes with suffixes, --resources FILE, errors that name the flag" {
+  update_config '.linux.resources.memory = {"limit": 67108864}'
+  start_sh 'touch /tmp/ready; sleep 100'
+  clawrt update --memory 96m --cpu-share 256 "$ID"
+  [ "$(cat "$(host_file memory memory.limit_in_bytes)" 2>/dev/null || cat "$(host_file memory memory.max)")" = 100663296 ]
+  echo '{"memory": {"limit": 50331648}, "pids": {"limit": 33}}' > "$BATS_TEST_TMPDIR/res.json"
+  clawrt update --resources "$BATS_TEST_TMPDIR/res.json" "$ID"
+  [ "$(cat "$(host_file memory memory.limit_in_bytes)" 2>/dev/null || cat "$(host_file memory memory.max)")" = 50331648 ]
+  [ "$(cat "$(host_file pids pids.max)")" = 33 ]
+  run clawrt update --memory 12x "$ID"
+  [ "$status" -ne 0 ]
+  if ! is_runc; then
+    [[ "$output" == *'--memory: invalid size "12x"'* ]]
+    run clawrt update --resources "$BATS_TEST_TMPDIR/res.json" --pids-limit 3 "$ID"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"--resources and --pids-limit together"* ]]
+    run clawrt update --l3-cache-schema L3:0=f "$ID"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"--l3-cache-schema: clawrt does not manage Intel RDT"* ]]
+  fi
+  [ "$(cat "$(host_file pids pids.max)")" = 33 ]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "update honours the container's checkBeforeUpdate" {
+  is_runc && skip "runc 1.1 ignores checkBeforeUpdate on cgroup v1"
+  update_config '.linux.resources.memory = {"limit": 67108864, "checkBeforeUpdate": true}'
+  # about 8 MiB in the page cache of the container's tmpfs-less /tmp
+  start_sh 'dd if=/dev/zero of=/tmp/fill bs=1M count=8 2>/dev/null; touch /tmp/ready; sleep 100'
+  run clawrt update --memory 1m "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is below the current usage"*"checkBeforeUpdate"* ]]
+  clawrt update --memory 128m "$ID"
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "a paused container: state, ps, resume refused twice, delete -f" {
+  start_sh 'sleep 100 & touch /tmp/ready; wait'
+  clawrt pause "$ID"
+  wait_for_status "$ID" paused
+  run clawrt ps --format json "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq length)" -eq 2 ]
+  run clawrt pause "$ID"
+  [ "$status" -ne 0 ]
+  clawrt resume "$ID"
+  run clawrt resume "$ID"
+  [ "$status" -ne 0 ]
+  clawrt pause "$ID"
+  clawrt delete -f "$ID"
+  no_leftover
+}

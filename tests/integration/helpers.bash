@@ -95,16 +95,19 @@ wait_pid_gone() {
 # the rootfs, container processes whose env came from config.json).
 # Prints one pid per line.
 test_pids() {
-  local d pid want=
+  local want= pid
   [ -n "${ROOTFS:-}" ] && want=$(stat -L -c '%d:%i' "$ROOTFS" 2>/dev/null)
-  for d in /proc/[0-9]*; do
-    pid=${d#/proc/}
-    { [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ]; } && continue
-    if { [ -n "$want" ] && [ "$(stat -L -c '%d:%i' "$d/root" 2>/dev/null)" = "$want" ]; } ||
-       { [ -n "${CLAWRT_TEST_MARK:-}" ] &&
-         tr '\0' '\n' 2>/dev/null <"$d/environ" | grep -qxF "CLAWRT_TEST_MARK=$CLAWRT_TEST_MARK"; }; then
-      pid_alive "$pid" && echo "$pid"
+  {
+    if [ -n "$want" ]; then
+      stat -L -c '%d:%i %n' /proc/[0-9]*/root 2>/dev/null |
+        awk -v w="$want" '$1 == w { split($2, p, "/"); print p[3] }' || true
     fi
+    if [ -n "${CLAWRT_TEST_MARK:-}" ]; then
+      grep -lzxF -- "CLAWRT_TEST_MARK=$CLAWRT_TEST_MARK" /proc/[0-9]*/environ 2>/dev/null |
+        cut -d/ -f3 || true
+    fi
+  } | sort -un | while read -r pid; do
+    [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || ! pid_alive "$pid" || echo "$pid"
   done
   return 0
 }

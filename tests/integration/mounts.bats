@@ -250,6 +250,41 @@ MOPTS='mopts() { awk -v d="$1" '"'"'$5 == d { o = $6 } END { print o }'"'"' /pro
   [[ "$output" == *OWN* ]]
 }
 
+# v1_view SCRIPT: a private mount namespace whose /sys/fs/cgroup is a new
+# tmpfs holding binds of the v1 hierarchies only, as the shared bench
+# scripts present a hybrid host; the old mounts, cgroup2 among them, stay
+# in mountinfo below it.
+v1_view() {
+  cat > "$BATS_TEST_TMPDIR/v1view" <<'VIEW'
+set -e
+t=$(mktemp -d)
+mount -t tmpfs -o mode=755 v1view "$t"
+for d in /sys/fs/cgroup/*; do
+  n=${d##*/}
+  [ "$n" = unified ] && continue
+  if [ -L "$d" ]; then ln -s "$(readlink "$d")" "$t/$n"; continue; fi
+  mkdir "$t/$n"
+  mount --bind "$d" "$t/$n"
+done
+mount --move "$t" /sys/fs/cgroup
+rmdir "$t"
+exec "$@"
+VIEW
+  update_config --arg s "$1" '.process.args = ["sh", "-c", $s]'
+  run unshare -m --propagation private sh "$BATS_TEST_TMPDIR/v1view" \
+    env CLAWRT_TEST_MARK="$CLAWRT_TEST_MARK" "$CLAWRT" --root "$CLAWRT_ROOT" run -b "$BUNDLE" c1
+}
+
+@test "cgroup mount on a v1 view of a hybrid host: the hierarchies that are visible, once each" {
+  [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] || skip "host is not hybrid"
+  v1_view 'ls /sys/fs/cgroup; awk '"'"'$5 ~ "^/sys/fs/cgroup/" { print $5 }'"'"' /proc/self/mountinfo | sort | uniq -d | sed "s/^/DUP /"'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *memory* ]]
+  [[ "$output" == *pids* ]]
+  [[ "$output" != *unified* ]]
+  [[ "$output" != *DUP* ]]
+}
+
 @test "with a cgroup namespace every hierarchy shows its root as /" {
   update_config '.linux.namespaces += [{"type": "cgroup"}] | .linux.namespaces |= unique_by(.type)'
   run_sh 'cat /proc/self/cgroup; awk '"'"'$9 == "cgroup" || $9 == "cgroup2" { print "root=" $4 }'"'"' /proc/self/mountinfo'

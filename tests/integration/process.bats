@@ -318,7 +318,11 @@ sched_field() {
   [ "$(sched_field 19)" = 5 ]     # nice
   [ "$(sched_field 41)" = 3 ]     # policy: SCHED_BATCH
 
-  update_config '.process.scheduler = {"policy": "SCHED_RR", "priority": 7}'
+  # with real-time group scheduling, a cgroup without real-time runtime
+  # refuses real-time tasks: give the container some
+  update_config '.process.scheduler = {"policy": "SCHED_RR", "priority": 7}
+                 | .linux.resources.cpu.realtimePeriod = 1000000
+                 | .linux.resources.cpu.realtimeRuntime = 10000'
   in_container cat /proc/self/stat
   [ "$status" -eq 0 ]
   [ "$(sched_field 40)" = 7 ]     # rt_priority

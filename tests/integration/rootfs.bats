@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The root: pivot_root (and --no-pivot), maskedPaths (with the /dev/null
-# swap of CVE-2025-31133), readonlyPaths, root.readonly, rootfsPropagation.
+# swap of CVE-2025-31133), readonlyPaths, root.readonly, rootfsPropagation,
+# and a user namespace whose root cannot reach the bundle.
 
 load helpers
 
@@ -112,4 +113,68 @@ bundle_on_shared_mount() {
   run_sh 'true'
   [ "$status" -ne 0 ]
   [[ "$output" == *rootfsPropagation* || "$output" == *sideways* ]]
+}
+
+# A user namespace whose root (host uid 100000) may not even look up the
+# bundle: bats makes the test directory 0700 (made sure of here), so the
+# rootfs and the bind sources are reachable only through what the runtime
+# opened as host root before the init entered the namespace.
+userns_unreachable_bundle() {
+  command -v setpriv >/dev/null || skip "needs setpriv (util-linux) to check the premise"
+  chmod 700 "$BATS_TEST_TMPDIR"
+  if setpriv --reuid=100000 --regid=100000 --clear-groups test -e "$ROOTFS/bin" 2>/dev/null; then
+    echo "uid 100000 reaches $ROOTFS: the test would prove nothing" >&2
+    return 1
+  fi
+  update_config '.linux.namespaces += [{"type": "user"}]
+      | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+      | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+# runc 1.1.5 fails this one (it mounts the rootfs as the mapped root), so
+# it has no reference run here.
+@test "user namespace, bundle below a 0700 directory: rootfs and bind sources through the runtime's fds" {
+  userns_unreachable_bundle
+  # the mapped root cannot create in the host-owned rootfs: the mount
+  # points are there already
+  mkdir "$BUNDLE/vol" "$ROOTFS/vol"
+  echo in-bundle > "$BUNDLE/vol/f"
+  echo host-file > "$BATS_TEST_TMPDIR/afile"
+  : > "$ROOTFS/etc/afile"
+  update_config --arg f "$BATS_TEST_TMPDIR/afile" '.mounts += [
+      {"destination": "/vol", "type": "bind", "source": "vol", "options": ["rbind", "ro"]},
+      {"destination": "/etc/afile", "type": "bind", "source": $f, "options": ["bind"]}]'
+  local script='tr -s " " < /proc/self/uid_map | sed "s/^ //"; cat /vol/f /etc/afile
+      touch /vol/x 2>/dev/null && echo WROTE; [ -e /usr ] && echo HOST-ROOT
+      awk '"'"'$5 == "/"'"'"' /proc/self/mountinfo | wc -l'
+  run_sh "$script"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "0 100000 65536" ]
+  [ "${lines[1]}" = in-bundle ]
+  [ "${lines[2]}" = host-file ]
+  [ "${lines[3]}" = 1 ]
+  [ "${#lines[@]}" -eq 4 ]
+  ! grep -F -- "$BUNDLE" /proc/self/mountinfo
+
+  run clawrt run --no-pivot -b "$BUNDLE" c1
+  [ "$status" -eq 0 ]
+  [ "${lines[1]}" = in-bundle ]
+  [ "${lines[2]}" = host-file ]
+  [[ "$output" != *WROTE* && "$output" != *HOST-ROOT* ]]
+  ! grep -F -- "$BUNDLE" /proc/self/mountinfo
+}
+
+@test "user namespace, bundle below a 0700 directory: idmapped bind made by the runtime (needs runc >= 1.2 as reference)" {
+  userns_unreachable_bundle
+  mkdir "$BATS_TEST_TMPDIR/owned-by-root" "$ROOTFS/idm"
+  echo x > "$BATS_TEST_TMPDIR/owned-by-root/f"
+  # "idmap" without mappings of its own borrows the container's: files of
+  # host uid 0 are the container root's, who may then write there
+  update_config --arg s "$BATS_TEST_TMPDIR/owned-by-root" '.mounts += [
+      {"destination": "/idm", "type": "bind", "source": $s, "options": ["rbind", "idmap"]}]'
+  run_sh 'stat -c %u:%g /idm/f; touch /idm/new && echo WROTE'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0:0 ]
+  [ "${lines[1]}" = WROTE ]
+  [ "$(stat -c %u:%g "$BATS_TEST_TMPDIR/owned-by-root/new")" = 0:0 ]
 }

@@ -219,7 +219,15 @@ test_tables(void)
       CHECK(ok, "%s: flag table consistent (unique names, shorts, ids; help text)", c->name);
       CHECK(cli_find_command(c->name) == c, "%s: found by name", c->name);
     }
-  CHECK(ncmd == 9, "9 commands");
+  /* runc's commands that engines call, and ours */
+  static const char *const want[] = {
+    "checkpoint", "create", "delete", "events", "exec", "features", "kill", "list", "pause",
+    "ps", "restore", "resume", "run", "spec", "start", "state", "update",
+  };
+  size_t nwant = sizeof want / sizeof want[0];
+  for (size_t i = 0; i < nwant; i++)
+    CHECK(cli_find_command(want[i]) != NULL, "command %s exists", want[i]);
+  CHECK(ncmd == (int) nwant, "%zu commands, no others", nwant);
   CHECK(cli_find_command("bogus") == NULL, "unknown command not found");
 
   /* what runc 1.1 takes, which podman, conmon and containerd pass */
@@ -253,6 +261,39 @@ test_tables(void)
             && has_flag(&cmd_exec, "cgroup", 0, true)
             && has_flag(&cmd_exec, "ignore-paused", 0, false),
         "exec: runc's exec flags");
+  const cli_command *criu_cmds[] = { &cmd_checkpoint, &cmd_restore };
+  for (int i = 0; i < 2; i++)
+    CHECK(has_flag(criu_cmds[i], "image-path", 0, true)
+              && has_flag(criu_cmds[i], "work-path", 0, true)
+              && has_flag(criu_cmds[i], "tcp-established", 0, false)
+              && has_flag(criu_cmds[i], "ext-unix-sk", 0, false)
+              && has_flag(criu_cmds[i], "shell-job", 0, false)
+              && has_flag(criu_cmds[i], "file-locks", 0, false)
+              && has_flag(criu_cmds[i], "manage-cgroups-mode", 0, true),
+          "%s: runc's CRIU flags", criu_cmds[i]->name);
+  CHECK(has_flag(&cmd_checkpoint, "leave-running", 0, false)
+            && has_flag(&cmd_checkpoint, "pre-dump", 0, false)
+            && has_flag(&cmd_checkpoint, "parent-path", 0, true),
+        "checkpoint: --leave-running --pre-dump --parent-path");
+  CHECK(has_flag(&cmd_restore, "bundle", 'b', true) && has_flag(&cmd_restore, "detach", 'd', false)
+            && has_flag(&cmd_restore, "pid-file", 0, true)
+            && has_flag(&cmd_restore, "console-socket", 0, true)
+            && has_flag(&cmd_restore, "no-subreaper", 0, false)
+            && has_flag(&cmd_restore, "no-pivot", 0, false),
+        "restore: -b -d --pid-file --console-socket --no-subreaper --no-pivot");
+  {
+    /* go-runc sends "-no-subreaper" with one dash */
+    char *a[] = { "restore", "-no-subreaper", "-d", "--image-path=/x", "c1", NULL };
+    cli_parser p;
+    cli_init(&p, &cmd_restore, 5, a, 1);
+    const char *v;
+    int id, seen = 0;
+    clawrt_error e = { 0 };
+    while ((id = cli_next(&p, &v, &e)) > 0)
+      seen++;
+    CHECK(id == CLI_END && seen == 3 && p.ind == 4, "restore: -no-subreaper -d --image-path=X");
+    clawrt_error_clear(&e);
+  }
   CHECK(has_flag(&cli_global, "root", 0, true) && has_flag(&cli_global, "log", 0, true)
             && has_flag(&cli_global, "log-format", 0, true)
             && has_flag(&cli_global, "debug", 0, false)

@@ -390,6 +390,25 @@ test_notify(void)
   seccomp_program_free(p);
 }
 
+static void
+test_state_from_json(void)
+{
+  const char *st = "{\"ociVersion\": \"1.2.0\", \"id\": \"c9\", \"status\": \"created\", "
+                   "\"pid\": 4242, \"bundle\": \"/b\", \"annotations\": {\"k\": \"v\"}}";
+  char *out = NULL;
+  clawrt_error err = { 0 };
+  int r = seccomp_process_state_from_json(st, "meta", &out, &err);
+  CHECK(r == 0 && out && strstr(out, "\"pid\":4242,") && strstr(out, "\"status\":\"creating\"")
+        && strstr(out, "\"metadata\":\"meta\"") && strstr(out, "\"annotations\":{\"k\":\"v\"}")
+        && strstr(out, "\"fds\":[\"seccompFd\"]"), "process state from state.json: %s",
+        out ? out : err.msg);
+  free(out);
+  clawrt_error_clear(&err);
+  CHECK(seccomp_process_state_from_json("{\"id\": ", NULL, &out, &err) == -1 && err.msg,
+        "malformed state refused: %s", err.msg);
+  clawrt_error_clear(&err);
+}
+
 static int
 probe_strict(void)
 {
@@ -545,6 +564,13 @@ test_names(void)
   CHECK(n == 23, "23 architectures in the spec");
   v = seccomp_known_flags(&n);
   CHECK(n == 4, "4 flags in the spec");
+  char **sup = seccomp_supported_archs();
+  bool native = false;
+  size_t ns = strv_len(sup);
+  for (char **a = sup; *a; a++)
+    native |= strcmp(*a, "SCMP_ARCH_X86_64") == 0 || strcmp(*a, "SCMP_ARCH_AARCH64") == 0;
+  CHECK(ns >= 19 && ns <= 23 && native, "%zu architectures this libseccomp builds for", ns);
+  strv_free(sup);
 }
 
 int
@@ -560,6 +586,7 @@ main(void)
   test_args();
   test_flags_arch();
   test_notify();
+  test_state_from_json();
   test_strict();
   test_bad();
   rmdir(path_a);

@@ -204,6 +204,93 @@ test_send_recv(void)
   close(s);
 }
 
+/* A socket path over sun_path's 107 bytes: reached through its directory. */
+static void
+test_long_socket_path(const char *dir)
+{
+  clawrt_error e = { 0 };
+  char d[61], f[121];
+  memset(d, 'd', sizeof d - 1);
+  d[sizeof d - 1] = '\0';
+  memset(f, 'f', sizeof f - 1);
+  f[sizeof f - 1] = '\0';
+  cleanup_free char *deep1 = xasprintf("%s/%s", dir, d);
+  cleanup_free char *deep = xasprintf("%s/%s", deep1, d);
+  cleanup_free char *path = xasprintf("%s/console.sock", deep);
+  if (mkdir(deep1, 0700) < 0 || mkdir(deep, 0700) < 0)
+    abort();
+  /* bind by a relative name from inside the directory: as long as the test
+   * does not use the code under test to make its own socket */
+  cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  strcpy(addr.sun_path, "console.sock");
+  if (cwd < 0 || chdir(deep) < 0 || bind(l, (struct sockaddr *) &addr, sizeof addr) < 0
+      || listen(l, 1) < 0 || fchdir(cwd) < 0)
+    abort();
+
+  int sock = -1;
+  int r = terminal_console_connect(path, &sock, &e);
+  int c = r == 0 ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+  CHECK(strlen(path) > 107 && r == 0 && c >= 0 && is_cloexec(sock),
+        "connect to a %zu-byte socket path (%s)", strlen(path), e.msg ? e.msg : "ok");
+  clawrt_error_clear(&e);
+  if (c >= 0)
+    close(c);
+  if (sock >= 0)
+    close(sock);
+  close(l);
+  unlink(path);
+
+  cleanup_free char *nodir = xasprintf("%s/nope/console.sock", deep);
+  r = terminal_console_connect(nodir, &sock, &e);
+  CHECK(r < 0 && e.errnum == ENOENT && e.msg && strstr(e.msg, nodir),
+        "a long path in a missing directory names the path (%s)", e.msg);
+  clawrt_error_clear(&e);
+
+  cleanup_free char *longname = xasprintf("%s/%s", dir, f);
+  r = terminal_console_connect(longname, &sock, &e);
+  CHECK(r < 0 && e.errnum == ENAMETOOLONG && e.msg && strstr(e.msg, "file name"),
+        "a socket file name too long even for its directory fd is refused (%s)", e.msg);
+  clawrt_error_clear(&e);
+  rmdir(deep);
+  rmdir(deep1);
+}
+
+/* terminal_copy_stdio_size: our stdin's size, else stdout's, else none. */
+static void
+test_copy_stdio_size(void)
+{
+  for (int variant = 0; variant < 3; variant++)
+    {
+      pid_t pid = fork();
+      if (pid == 0)
+        {
+          clawrt_error ce = { 0 };
+          int om = -1, os = -1, m = -1, s = -1;
+          oci_box ours = { .height = 12, .width = 34 }, theirs = { .height = 5, .width = 6 };
+          if (terminal_open(&om, &os, &ours, &ce) < 0 || terminal_open(&m, &s, &theirs, &ce) < 0)
+            _exit(10);
+          int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+          /* 0: stdin is the tty; 1: only stdout is; 2: neither */
+          if (dup2(variant == 0 ? os : null, 0) < 0 || dup2(variant == 1 ? os : null, 1) < 0)
+            _exit(11);
+          terminal_copy_stdio_size(m);
+          struct winsize ws;
+          if (ioctl(m, TIOCGWINSZ, &ws) < 0)
+            _exit(12);
+          bool want_ours = variant < 2;
+          _exit(ws.ws_row == (want_ours ? 12 : 5) && ws.ws_col == (want_ours ? 34 : 6) ? 0 : 13);
+        }
+      int st = 0;
+      waitpid(pid, &st, 0);
+      static const char *what[] = { "from stdin", "from stdout when stdin is no tty",
+                                    "kept when neither is a tty" };
+      CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "terminal_copy_stdio_size: %s (exit %d)",
+            what[variant], WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    }
+}
+
 static void
 test_console_socket(void)
 {
@@ -253,13 +340,7 @@ test_console_socket(void)
         "connect to a missing socket names the path (%s)", e.msg);
   clawrt_error_clear(&e);
 
-  char longp[200];
-  memset(longp, 'a', sizeof longp - 1);
-  longp[0] = '/';
-  longp[sizeof longp - 1] = '\0';
-  r = terminal_console_connect(longp, &sock, &e);
-  CHECK(r < 0 && e.errnum == ENAMETOOLONG, "an over-long socket path is refused clearly");
-  clawrt_error_clear(&e);
+  test_long_socket_path(dir);
 
   unlink(path);
   rmdir(dir);
@@ -544,6 +625,7 @@ main(void)
   test_size();
   test_send_recv();
   test_console_socket();
+  test_copy_stdio_size();
   test_setup_child();
   test_proxy_pipes();
   test_proxy_drain();

@@ -24,15 +24,17 @@ lsm_validate(const oci_process *p, const oci_linux *l, const char *origin, clawr
   const char *o = origin ? origin : "config.json";
   bool se = selinux_is_enabled();
   if (p && p->selinux_label && p->selinux_label[0] && !se)
-    return clawrt_error_set(err, ENOTSUP, "%s: process.selinuxLabel: SELinux is disabled or "
+    return clawrt_error_set(err, EINVAL, "%s: process.selinuxLabel: SELinux is disabled or "
                             "not supported on this host: remove the label or enable SELinux", o);
-  if (l && l->mount_label && l->mount_label[0] && !se)
-    return clawrt_error_set(err, ENOTSUP, "%s: linux.mountLabel: SELinux is disabled or not "
-                            "supported on this host: remove the label or enable SELinux", o);
+  /* linux.mountLabel without SELinux is not applied: with SELinux off no
+   * file label is enforced, so dropping it weakens nothing, and runtimes
+   * built for SELinux hosts send it everywhere (runtime-tools expects it
+   * to be accepted).  A process label is refused, as runc refuses it: the
+   * caller asked for a confinement of the process this host cannot give. */
   if (l && l->mount_label && strchr(l->mount_label, '"'))
     return clawrt_error_set(err, EINVAL, "%s: linux.mountLabel: a label cannot contain '\"'", o);
   if (p && p->apparmor_profile && p->apparmor_profile[0] && !apparmor_is_enabled())
-    return clawrt_error_set(err, ENOTSUP, "%s: process.apparmorProfile \"%s\": AppArmor is not "
+    return clawrt_error_set(err, EINVAL, "%s: process.apparmorProfile \"%s\": AppArmor is not "
                             "enabled on this host: remove apparmorProfile or enable AppArmor", o,
                             p->apparmor_profile);
   return 0;

@@ -91,6 +91,10 @@ procfs_open_at(int procfd, const char *rel, int flags, clawrt_error *err)
   do
     fd = sys_openat2(procfd, rel, &how);
   while (fd < 0 && errno == EAGAIN);  /* a concurrent rename on the path; retry */
+  if (fd < 0 && errno == EXDEV)
+    return clawrt_error_set(err, errno, "open /proc/%s: the path crosses a mount inside /proc "
+                            "(a read-only or masked path?); writes never go through one, it "
+                            "could redirect them", rel);
   if (fd < 0)
     return clawrt_error_set(err, errno, "open /proc/%s", rel);
   cleanup_close int owned = fd;

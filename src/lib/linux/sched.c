@@ -243,9 +243,15 @@ scheduler_apply(const oci_scheduler *s, clawrt_error *err)
   if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
     {
       int e = errno;
+      bool rt = pol == K_SCHED_FIFO || pol == K_SCHED_RR || pol == K_SCHED_DEADLINE;
+      if (e == EPERM && rt)
+        return clawrt_error_set(err, e, "sched_setattr(%s): a real-time policy needs "
+                                "CAP_SYS_NICE and, where the kernel has real-time group "
+                                "scheduling, real-time runtime in the container's cgroup "
+                                "(linux.resources.cpu.realtimeRuntime)", s->policy);
       if (e == EPERM)
-        return clawrt_error_set(err, e, "sched_setattr(%s): raising priority or using a "
-                                "real-time policy needs CAP_SYS_NICE", s->policy);
+        return clawrt_error_set(err, e, "sched_setattr(%s): raising the priority needs "
+                                "CAP_SYS_NICE", s->policy);
       return clawrt_error_set(err, e, "sched_setattr(%s, nice %d, priority %d)", s->policy,
                               a.sched_nice, (int) a.sched_priority);
     }

@@ -91,6 +91,13 @@ void seccomp_program_free(seccomp_program *p);
 int seccomp_process_state_json(const oci_state *state, pid_t pid, const char *metadata,
                                char **out, clawrt_error *err);
 
+/* The same from the text of a state.json (what hooks receive): its pid is
+ * the "pid" of the message, and the status is always "creating" (the
+ * listener is handed over while the container is being created, before
+ * `create` returns). */
+int seccomp_process_state_from_json(const char *state_json, const char *metadata, char **out,
+                                    clawrt_error *err);
+
 /* Connected AF_UNIX SOCK_STREAM socket (O_CLOEXEC) to the agent.  Can be
  * called in the parent or before pivot_root, so the path is the host's. */
 int seccomp_listener_connect(const char *listener_path, clawrt_error *err);
@@ -109,6 +116,9 @@ const char *const *seccomp_known_actions(size_t *n);
 const char *const *seccomp_known_operators(size_t *n);
 const char *const *seccomp_known_archs(size_t *n);
 const char *const *seccomp_known_flags(size_t *n);
+/* The subset of seccomp_known_archs this libseccomp can build filters for
+ * (features.json "archs"); NULL-terminated, caller frees with strv_free. */
+char **seccomp_supported_archs(void);
 /* The subset of seccomp_known_flags the running kernel accepts. */
 int seccomp_supported_flags(char ***out, clawrt_error *err);
 

@@ -3,6 +3,7 @@
 #endif
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -64,6 +65,22 @@ seccomp_process_state_json(const oci_state *st, pid_t pid, const char *metadata,
   size_t len;
   int r = json_gen_finish(g, out, &len, err);
   json_gen_free(g);
+  return r;
+}
+
+int
+seccomp_process_state_from_json(const char *state_json, const char *metadata, char **out,
+                                clawrt_error *err)
+{
+  oci_state *st = NULL;
+  if (state_json == NULL)
+    return clawrt_error_set(err, EINVAL, "seccomp agent message: no container state");
+  if (oci_state_parse(state_json, strlen(state_json), "container state", &st, err) < 0)
+    return clawrt_error_wrap(err, "seccomp agent message");
+  free(st->status);
+  st->status = xstrdup("creating");
+  int r = seccomp_process_state_json(st, st->has_pid ? st->pid : 0, metadata, out, err);
+  oci_state_free(st);
   return r;
 }
 

@@ -6,6 +6,7 @@
 
 #include "seccomp.h"
 #include "seccomp_internal.h"
+#include "util.h"
 
 /* The names the runtime-spec lists (config-linux.md, as of libseccomp
  * 2.6), each mapped to what this build can do with it. */
@@ -132,4 +133,15 @@ seccomp_known_flags(size_t *n)
 {
   *n = N(flag_names);
   return flag_names;
+}
+
+char **
+seccomp_supported_archs(void)
+{
+  char **v = xmalloc0((N(arch_names) + 1) * sizeof *v);
+  size_t k = 0;
+  for (size_t i = 0; i < N(arch_names); i++)
+    if (arch_tokens[i] != 0)
+      v[k++] = xstrdup(arch_names[i]);
+  return v;
 }
