@@ -35,7 +35,8 @@ run_ps(char **args, int nargs, char **out, clawrt_error *err)
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) < 0)
     return clawrt_error_set(err, errno, "ps: pipe");
-  char **argv = xmalloc0(sizeof *argv * (size_t) (nargs + 2));
+  /* "ps", the options (or -ef), NULL */
+  char **argv = xmalloc0(sizeof *argv * (size_t) (nargs + 3));
   argv[0] = (char *) "ps";
   if (nargs == 0)
     argv[1] = (char *) "-ef";

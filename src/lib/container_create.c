@@ -20,6 +20,7 @@
 #include "container_priv.h"
 #include "init.h"
 #include "linux/hooks.h"
+#include "linux/rootfs.h"
 #include "linux/terminal.h"
 #include "log.h"
 #include "policy/strict.h"
@@ -391,6 +392,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
 
   cleanup_close int console = -1;
   int sv[2] = { -1, -1 };
+  rootfs_fds rfds = ROOTFS_FDS_INIT;
   if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
     {
       clawrt_error_set(err, errno, "create exec.fifo");
@@ -411,6 +413,8 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
     goto fail;
   if (sync_socketpair(sv, err) < 0)
     goto fail;
+  if (rootfs_parent_open(spec, p->b->rootfs, p->b->dir, &rfds, err) < 0)
+    goto fail;
   if (enter_for_children(p, err) < 0)
     goto fail;
 
@@ -424,6 +428,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
     .no_pivot = o->no_pivot,
     .no_new_keyring = o->no_new_keyring,
     .preserve_fds = o->preserve_fds,
+    .rootfs_fds = &rfds,
   };
   int v2fd = cgroup_v2_fd(c->cg);
   c->pid = clone3_init(p->clone_flags, v2fd, &c->pidfd);
@@ -446,6 +451,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
     }
   close(sv[1]);
   sv[1] = -1;
+  rootfs_fds_close(&rfds);
   c->child_is_ours = true;
   st->pid = c->pid;
   if ((into_cgroup ? cgroup_enter_rest(c->cg, c->pid, err) : cgroup_enter(c->cg, c->pid, err)) < 0)
@@ -472,6 +478,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   return 0;
 
 fail:
+  rootfs_fds_close(&rfds);
   if (sv[0] >= 0)
     close(sv[0]);
   if (sv[1] >= 0)

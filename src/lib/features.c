@@ -109,6 +109,30 @@ add_capabilities(oci_strv *out)
     }
 }
 
+/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64", then the same
+ * seccomp_arch_add() seccomp_compile makes, on a scratch filter. */
+static bool
+arch_usable(const char *name)
+{
+  const char *prefix = "SCMP_ARCH_";
+  if (strncmp(name, prefix, strlen(prefix)) != 0)
+    return false;
+  char lower[32];
+  size_t k = 0;
+  for (const char *p = name + strlen(prefix); *p && k < sizeof lower - 1; p++)
+    lower[k++] = (char) (*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+  lower[k] = '\0';
+  uint32_t tok = seccomp_arch_resolve_name(lower);
+  if (tok == 0)
+    return false;
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (ctx == NULL)
+    return false;
+  int r = seccomp_arch_add(ctx, tok);
+  seccomp_release(ctx);
+  return r == 0 || r == -EEXIST;
+}
+
 static int
 add_seccomp(oci_features *f, clawrt_error *err)
 {
@@ -122,10 +146,12 @@ add_seccomp(oci_features *f, clawrt_error *err)
   names = seccomp_known_operators(&n);
   strv_push_all(&f->seccomp_operators, names, n);
   /* architectures this libseccomp cannot build for are accepted in a
-   * config (and skipped), not supported */
+   * config (and skipped), not supported; nor are those it refuses next to
+   * the native one (another byte order: EDOM), which fail a config */
   cleanup_strv char **archs = seccomp_supported_archs();
   for (size_t i = 0; archs && archs[i]; i++)
-    strv_push(&f->seccomp_archs, archs[i]);
+    if (arch_usable(archs[i]))
+      strv_push(&f->seccomp_archs, archs[i]);
   names = seccomp_known_flags(&n);
   strv_push_all(&f->seccomp_known_flags, names, n);
   cleanup_strv char **supported = NULL;

@@ -119,6 +119,7 @@ init_rootfs_prepare(const init_args *a, int *rootfd, clawrt_error *err)
     .bundle = p->b->dir,
     .console_fd = -1,
     .userns = p->ns.userns,
+    .fds = a->rootfs_fds,
     /* as runc: without SELinux a mount label is not applied (the kernel
      * would reject context= on most filesystems) */
     .mount_label = spec->linux && selinux_is_enabled() ? spec->linux->mount_label : NULL,
@@ -206,6 +207,7 @@ init_main(const init_args *a)
   int rootfd = -1;
   if (mountns && init_rootfs_prepare(a, &rootfd, &err) < 0)
     init_fail(a, &err);
+  rootfs_fds_close(a->rootfs_fds);
 
   if (p->has_hooks_in_parent || p->needs_state_in_child)
     {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "linux/rootfs.h"
 #include "plan.h"
 
 typedef struct init_args {
@@ -18,6 +19,7 @@ typedef struct init_args {
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;
+  rootfs_fds *rootfs_fds; /* opened by the parent (rootfs_parent_open) */
 } init_args;
 
 /* Never returns: the process becomes the container's program or exits. */
