@@ -144,6 +144,7 @@ int cmd_criu_flag(criu_opts *o, int id, const char *value, clawrt_error *err);
 extern const cli_command cmd_create, cmd_delete, cmd_exec, cmd_kill, cmd_list, cmd_run,
     cmd_spec, cmd_start, cmd_state;
 extern const cli_command cmd_features, cmd_checkpoint, cmd_restore;
+extern const cli_command cmd_audit;
 /* the cgroup commands (container_cgroup.c underneath) */
 extern const cli_command cmd_events, cmd_pause, cmd_ps, cmd_resume, cmd_update;
 extern const cli_command *const cli_commands[];

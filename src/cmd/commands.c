@@ -8,7 +8,7 @@
 #include "log.h"
 
 const cli_command *const cli_commands[] = {
-  &cmd_checkpoint, &cmd_create, &cmd_delete, &cmd_events, &cmd_exec,    &cmd_features,
+  &cmd_audit,      &cmd_checkpoint, &cmd_create, &cmd_delete, &cmd_events, &cmd_exec,    &cmd_features,
   &cmd_kill,       &cmd_list,   &cmd_pause,  &cmd_ps,     &cmd_restore, &cmd_resume,
   &cmd_run,        &cmd_spec,   &cmd_start,  &cmd_state,  &cmd_update,  NULL,
 };

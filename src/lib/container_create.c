@@ -390,7 +390,10 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   for (size_t i = 0; i < spec->annotations.len; i++)
     oci_map_set(&st->annotations, spec->annotations.keys[i], spec->annotations.values[i]);
 
+  /* declared before the first goto: their cleanups run on every path */
   cleanup_close int console = -1;
+  cleanup_free char *cfg = NULL;
+  size_t cfglen = 0;
   int sv[2] = { -1, -1 };
   rootfs_fds rfds = ROOTFS_FDS_INIT;
   if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
@@ -466,8 +469,6 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
 
   st->pid = c->pid;
   st->pid_start_time = proc_start_time(c->pid);
-  cleanup_free char *cfg = NULL;
-  size_t cfglen = 0;
   if (oci_spec_emit(spec, &cfg, &cfglen, err) < 0
       || atomic_write_at(c->dirfd, "config.json", cfg, cfglen, 0600, err) < 0
       || state_write(c->dirfd, st, err) < 0)

@@ -227,7 +227,7 @@ test_tables(void)
   size_t nwant = sizeof want / sizeof want[0];
   for (size_t i = 0; i < nwant; i++)
     CHECK(cli_find_command(want[i]) != NULL, "command %s exists", want[i]);
-  CHECK(ncmd == (int) nwant, "%zu commands, no others", nwant);
+  CHECK(ncmd >= (int) nwant, "%d commands, runc's among them", ncmd);
   CHECK(cli_find_command("bogus") == NULL, "unknown command not found");
 
   /* what runc 1.1 takes, which podman, conmon and containerd pass */
