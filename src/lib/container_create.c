@@ -305,6 +305,7 @@ static void
 undo_create(created *c)
 {
   clawrt_error e = { 0 };
+  bool had_init = c->pid > 0;
   if (c->pid > 0)
     {
       if (c->pidfd >= 0)
@@ -322,6 +323,14 @@ undo_create(created *c)
           clawrt_error_clear(&e);
         }
       c->cg = NULL;
+    }
+  /* runtime-spec lifecycle: a failed create (a failing createRuntime,
+   * createContainer hook...) goes on at delete, poststop hooks included */
+  const oci_hooks *h = c->plan ? c->plan->b->spec->hooks : NULL;
+  if (had_init && h && h->poststop.len && c->st)
+    {
+      cleanup_free char *sj = container_state_for_hooks(c->st, "stopped");
+      container_hooks_warn(&h->poststop, "poststop", sj);
     }
   if (c->dirfd >= 0 && c->st && state_remove(c->rootfd, c->st->id, &e) < 0)
     {

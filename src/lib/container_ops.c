@@ -116,8 +116,8 @@ container_state_for_hooks(const container_state *st, const char *status)
 
 /* poststart and poststop: a failing hook is a warning and the remaining
  * hooks still run (runtime-spec lifecycle). */
-static void
-run_hooks_warn(const oci_hook_list *l, const char *kind, const char *state)
+void
+container_hooks_warn(const oci_hook_list *l, const char *kind, const char *state)
 {
   for (size_t i = 0; i < l->len; i++)
     {
@@ -149,6 +149,37 @@ init_pidfd(const container_state *st)
   return fd;
 }
 
+/* After the release byte, the init holds exec.fifo open until execve:
+ * EOF is success, text is why it failed (a startContainer hook, execve). */
+static int
+read_init_result(int fifo, int pidfd, clawrt_error *err)
+{
+  char buf[2048];
+  size_t len = 0;
+  struct pollfd pfd = { fifo, POLLIN, 0 };
+  for (;;)
+    {
+      int r = poll(&pfd, 1, -1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return clawrt_error_set(err, errno, "poll exec.fifo");
+      ssize_t n = read(fifo, buf + len, sizeof buf - 1 - len);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (n <= 0)
+        break;
+      len += (size_t) n;
+      if (len == sizeof buf - 1)
+        break;
+    }
+  (void) pidfd;
+  if (len == 0)
+    return 0;
+  buf[len] = '\0';
+  return clawrt_error_set(err, 0, "%s", buf);
+}
+
 int
 container_release(int dirfd, container_state *st, clawrt_error *err)
 {
@@ -176,7 +207,9 @@ container_release(int dirfd, container_state *st, clawrt_error *err)
     return clawrt_error_set(err, errno ? errno : EIO, "read exec.fifo");
   unlinkat(dirfd, "exec.fifo", 0);
   st->started = true;
-  return state_write(dirfd, st, err);
+  if (state_write(dirfd, st, err) < 0)
+    return -1;
+  return read_init_result(fifo, pidfd, err);
 }
 
 /* poststart hooks, once the init was released (start, run); their
@@ -193,7 +226,7 @@ container_poststart(int dirfd, const container_state *st)
       && spec->hooks->poststart.len)
     {
       cleanup_free char *sj = container_state_for_hooks(st, "running");
-      run_hooks_warn(&spec->hooks->poststart, "poststart", sj);
+      container_hooks_warn(&spec->hooks->poststart, "poststart", sj);
     }
   clawrt_error_clear(&e);
   oci_spec_free(spec);
@@ -396,7 +429,7 @@ container_destroy(int rootfd, int dirfd, container_state *st, clawrt_error *err)
       && spec->hooks->poststop.len)
     {
       cleanup_free char *sj = container_state_for_hooks(st, "stopped");
-      run_hooks_warn(&spec->hooks->poststop, "poststop", sj);
+      container_hooks_warn(&spec->hooks->poststop, "poststop", sj);
     }
   clawrt_error_clear(&e);
   oci_spec_free(spec);

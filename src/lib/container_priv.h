@@ -35,6 +35,8 @@ const char *container_status(int dirfd, const container_state *st, cgroup_manage
 char *container_state_for_hooks(const container_state *st, const char *status);
 /* Release the init blocked on exec.fifo (start). */
 int container_release(int dirfd, container_state *st, clawrt_error *err);
+/* Run hooks one by one; a failure is a warning and the next still runs. */
+void container_hooks_warn(const oci_hook_list *l, const char *kind, const char *state);
 /* Run the poststart hooks (warnings only). */
 void container_poststart(int dirfd, const container_state *st);
 /* Kill, wait, remove cgroup, run poststop hooks, remove state. */

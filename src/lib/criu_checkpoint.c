@@ -125,6 +125,64 @@ inspect(dump *d, clawrt_error *err)
   return 0;
 }
 
+/* The freezer cgroup of the init, as a host path, for --freeze-cgroup: CRIU
+ * then stops the tree with the freezer (no fork escapes while it collects
+ * the tasks, and a paused container stays paused), as runc has it do.  The
+ * v1 freezer hierarchy when there is one, else the v2 cgroup (cgroup.freeze);
+ * NULL when neither is found: CRIU then stops the tasks with ptrace. */
+static char *
+freezer_path(const dump *d)
+{
+  char rel[64];
+  snprintf(rel, sizeof rel, "%d/cgroup", (int) d->st->pid);
+  cleanup_free char *text = NULL;
+  clawrt_error e = { 0 };
+  if (procfs_read_at(d->procfd, rel, 1u << 16, &text, &e) < 0)
+    {
+      clawrt_error_clear(&e);
+      return NULL;
+    }
+  char *v2 = NULL, *found = NULL;
+  for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && !found;
+       line = strtok_r(NULL, "\n", &save))
+    {
+      char *c1 = strchr(line, ':');
+      char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+      if (c2 == NULL || strstr(c2 + 1, "/..") || strchr(c2 + 1, ' '))
+        continue;
+      *c2 = '\0';
+      struct stat s;
+      if (strcmp(c1 + 1, "freezer") == 0)
+        {
+          char *p = xasprintf(CGROUP_ROOT_DEFAULT "/freezer%s", c2 + 1);
+          if (stat(p, &s) == 0 && S_ISDIR(s.st_mode))
+            found = p;
+          else
+            free(p);
+        }
+      else if (c1[1] == '\0' && v2 == NULL)
+        {
+          /* pure v2 has it at the root, hybrid under unified/ */
+          const char *bases[] = { CGROUP_ROOT_DEFAULT, CGROUP_ROOT_DEFAULT "/unified" };
+          for (size_t i = 0; i < 2 && v2 == NULL; i++)
+            {
+              char *p = xasprintf("%s%s", bases[i], c2 + 1);
+              cleanup_free char *f = xasprintf("%s/cgroup.freeze", p);
+              if (stat(f, &s) == 0)
+                v2 = p;
+              else
+                free(p);
+            }
+        }
+    }
+  if (found)
+    {
+      free(v2);
+      return found;
+    }
+  return v2;
+}
+
 static int
 build_argv(const dump *d, const char *log_name, criu_argv *a, clawrt_error *err)
 {
@@ -140,6 +198,12 @@ build_argv(const dump *d, const char *log_name, criu_argv *a, clawrt_error *err)
     {
       criu_argv_add(a, "--prev-images-dir");
       criu_argv_add(a, d->o->parent_path);
+    }
+  cleanup_free char *freezer = freezer_path(d);
+  if (freezer)
+    {
+      criu_argv_add(a, "--freeze-cgroup");
+      criu_argv_add(a, freezer);
     }
   /* a pre-dump is only useful to a later dump that tracks what changed */
   if (d->o->pre_dump || (d->o->parent_path && *d->o->parent_path))

@@ -87,9 +87,12 @@ init_hostname(const oci_spec *spec, clawrt_error *err)
   return 0;
 }
 
-/* Block until `start` opens exec.fifo for reading. */
+/* Block until `start` opens exec.fifo for reading, and tell it we are
+ * released.  The fifo stays open (close-on-exec) until execve: `start`
+ * reads to EOF, so a startContainer hook or execve failure reaches it as
+ * text, and success as EOF. */
 static int
-init_wait_start(int state_dirfd, clawrt_error *err)
+init_wait_start(int state_dirfd, int *fifo, clawrt_error *err)
 {
   int fd;
   do
@@ -103,8 +106,8 @@ init_wait_start(int state_dirfd, clawrt_error *err)
       close(fd);
       return clawrt_error_set(err, e, "write exec.fifo");
     }
-  close(fd);
   close(state_dirfd);
+  *fifo = fd;
   return 0;
 }
 
@@ -313,7 +316,8 @@ init_main(const init_args *a)
     _exit(1);
   close(a->sync);
 
-  if (init_wait_start(state_dirfd, &err) < 0)
+  int fifo = -1;
+  if (init_wait_start(state_dirfd, &fifo, &err) < 0)
     goto late_fail;
   if (spec->hooks
       && hooks_run(&spec->hooks->start_container, "startContainer", state_json, &err) < 0)
@@ -321,8 +325,11 @@ init_main(const init_args *a)
   process_exec(&ps, &err);
 late_fail:
   {
-    /* the creator is gone: stderr is all the container's owner will see */
+    /* to `start` if it still listens, and to stderr, all the container's
+     * owner may see once the creator is gone */
     cleanup_free char *t = clawrt_error_text(&err);
+    if (fifo >= 0 && t)
+      write_all(fifo, t, strlen(t));
     dprintf(2, "clawrt: %s\n", t ? t : "container init failed");
     _exit(127);
   }

@@ -35,10 +35,6 @@ setup_bundle() {
   # process this test started, in whatever namespace, before or after execve.
   CLAWRT_TEST_MARK=t$$.${BATS_TEST_NUMBER:-0}.$RANDOM$RANDOM
   update_config --arg m "CLAWRT_TEST_MARK=$CLAWRT_TEST_MARK" '.process.env += [$m]'
-  # Tests use plain ids (c1...) in private state roots, but the default
-  # cgroup path is per id: a cgroup per test keeps tests that run at the
-  # same time (bats --jobs, two checkouts) out of each other's way.
-  update_config --arg c "/clawrt-test/$CLAWRT_TEST_MARK" '.linux.cgroupsPath = $c'
 }
 
 # update_config JQ_FILTER: edit the bundle's config.json in place.
