@@ -45,8 +45,8 @@ print_main_help(FILE *out)
           "\n"
           "Commands:\n");
   for (const cli_command *const *c = cli_commands; *c; c++)
-    fprintf(out, "  %-8s  %s\n", (*c)->name, (*c)->summary);
-  fprintf(out, "  %-8s  %s\n", "help", "show the help of a command: clawrt help COMMAND");
+    fprintf(out, "  %-10s  %s\n", (*c)->name, (*c)->summary);
+  fprintf(out, "  %-10s  %s\n", "help", "show the help of a command: clawrt help COMMAND");
   fprintf(out, "\nGlobal options:\n");
   cli_print_flags(out, cli_global.flags);
   fprintf(out, "\nRun `clawrt COMMAND --help` for the options of a command.\n");

@@ -67,6 +67,11 @@ cli_bool(const char *value)
  * any number), else a usage error naming the command. */
 int cli_args(cli_parser *p, int min, int max, const char *what, clawrt_error *err);
 
+/* The whole parse of a command without flags of its own: 1 when it
+ * printed --help, 0 with the arguments from argv[*ind], -1 on error. */
+int cli_parse_noflags(const cli_command *cmd, int argc, char **argv, int min, int max,
+                      const char *what, int *ind, clawrt_error *err);
+
 /* Parse N of --preserve-fds and the like: a decimal int in [0, INT_MAX]. */
 int cli_parse_int(const char *flag, const char *value, int *out, clawrt_error *err);
 

@@ -246,3 +246,27 @@ cli_print_help(FILE *out, const cli_command *cmd)
   fprintf(out, "\nOptions:\n");
   cli_print_flags(out, cmd->flags);
 }
+
+int
+cli_parse_noflags(const cli_command *cmd, int argc, char **argv, int min, int max,
+                  const char *what, int *ind, clawrt_error *err)
+{
+  cli_parser p;
+  cli_init(&p, cmd, argc, argv, 1);
+  const char *v;
+  int id;
+  while ((id = cli_next(&p, &v, err)) != CLI_END)
+    {
+      if (id == CLI_HELP)
+        {
+          cli_print_help(stdout, cmd);
+          return 1;
+        }
+      if (id < 0)
+        return -1;
+    }
+  if (cli_args(&p, min, max, what, err) < 0)
+    return -1;
+  *ind = p.ind;
+  return 0;
+}

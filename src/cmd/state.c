@@ -14,24 +14,11 @@ static const cli_flag flags[] = {
 static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  cli_parser p;
-  cli_init(&p, &cmd_state, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    {
-      if (id == CLI_HELP)
-        {
-          cli_print_help(stdout, &cmd_state);
-          return 0;
-        }
-      if (id < 0)
-        return -1;
-    }
-  if (cli_args(&p, 1, 1, "container id", err) < 0)
-    return -1;
+  int ind, r = cli_parse_noflags(&cmd_state, argc, argv, 1, 1, "container id", &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   char *json = NULL;
-  if (container_state_json(g, argv[p.ind], &json, err) < 0)
+  if (container_state_json(g, argv[ind], &json, err) < 0)
     return -1;
   size_t n = strlen(json);
   fputs(json, stdout);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "container_priv.h"
+#include "faults.h"
 #include "init.h"
 #include "linux/hooks.h"
 #include "linux/rootfs.h"
@@ -74,8 +75,8 @@ clone3_init(int flags, int cgroup_fd, int *pidfd)
   return (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
 }
 
-static int
-write_pid_file(const char *path, pid_t pid, clawrt_error *err)
+int
+container_write_pid_file(const char *path, pid_t pid, clawrt_error *err)
 {
   cleanup_free char *dup = xstrdup(path);
   char *slash = strrchr(dup, '/');
@@ -281,23 +282,20 @@ enter_for_children(const launch_plan *p, clawrt_error *err)
   return 0;
 }
 
-/* The device rules the spec gives, plus those the runtime's own /dev nodes
- * and linux.devices need, so "deny all" keeps /dev/null working. */
-static int
-create_cgroup(created *c, const clawrt_globals *g, const char *id, clawrt_error *err)
+int
+container_cgroup_create(const bundle *b, const clawrt_globals *g, const char *id,
+                        cgroup_manager **out, clawrt_error *err)
 {
-  const oci_spec *spec = c->plan->b->spec;
-  const oci_linux *l = spec->linux;
+  const oci_linux *l = b->spec->linux;
   oci_resources r = { 0 };
   if (l && l->resources)
     r = *l->resources;
   cgroup_device_rules(r.devices, r.devices_len, l ? l->devices : NULL, l ? l->devices_len : 0,
                       &r.devices, &r.devices_len);
-  int rc = cgroup_create(NULL, id, l ? l->cgroups_path : NULL, &r, g->systemd_cgroup, &c->cg,
-                         err);
+  int rc = cgroup_create(NULL, id, l ? l->cgroups_path : NULL, &r, g->systemd_cgroup, out, err);
   free(r.devices);
   if (rc < 0)
-    return clawrt_error_wrap(err, "%s", c->plan->b->origin);
+    return clawrt_error_wrap(err, "%s", b->origin);
   return 0;
 }
 
@@ -389,6 +387,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
       created_free(c);
       return -1;
     }
+  fault_point("create:after-reserve");
   container_state *st = c->st = xmalloc0(sizeof *st);
   st->id = xstrdup(id);
   st->bundle = xstrdup(p->b->dir);
@@ -413,11 +412,17 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   if (fifo_for_userns(c, err) < 0)
     goto fail;
   /* the state exists before the cgroup, so a create killed from here on
-   * is visible to `list` and removable by `delete --force` */
-  if (state_write(c->dirfd, st, err) < 0)
+   * is visible to `list` and removable by `delete --force`; config.json
+   * comes first: it names the cgroup that delete must find when the
+   * create was killed before it could record it */
+  if (oci_spec_emit(spec, &cfg, &cfglen, err) < 0
+      || atomic_write_at(c->dirfd, "config.json", cfg, cfglen, 0600, err) < 0
+      || state_write(c->dirfd, st, err) < 0)
     goto fail;
-  if (create_cgroup(c, g, id, err) < 0)
+  fault_point("create:after-state");
+  if (container_cgroup_create(c->plan->b, g, id, &c->cg, err) < 0)
     goto fail;
+  fault_point("create:after-cgroup");
   st->cgroup_json = cgroup_serialize(c->cg);
   if (state_write(c->dirfd, st, err) < 0)
     goto fail;
@@ -461,6 +466,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
       close(sv[0]);
       init_main(&ia);
     }
+  fault_point("create:after-clone");
   close(sv[1]);
   sv[1] = -1;
   rootfs_fds_close(&rfds);
@@ -473,16 +479,16 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
       explain_child_exit(c, err);
       goto fail;
     }
+  fault_point("create:after-ready");
   close(sv[0]);
   sv[0] = -1;
 
   st->pid = c->pid;
   st->pid_start_time = proc_start_time(c->pid);
-  if (oci_spec_emit(spec, &cfg, &cfglen, err) < 0
-      || atomic_write_at(c->dirfd, "config.json", cfg, cfglen, 0600, err) < 0
-      || state_write(c->dirfd, st, err) < 0)
+  fault_point("create:before-state-final");
+  if (state_write(c->dirfd, st, err) < 0)
     goto fail;
-  if (o->pid_file && write_pid_file(o->pid_file, c->pid, err) < 0)
+  if (o->pid_file && container_write_pid_file(o->pid_file, c->pid, err) < 0)
     goto fail;
   *out = c;
   return 0;

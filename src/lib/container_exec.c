@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "container_priv.h"
+#include "faults.h"
 #include "linux/ns.h"
 #include "linux/procfs.h"
 #include "linux/seccomp.h"
@@ -287,7 +288,7 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   pidfd_init = (int) syscall(SYS_pidfd_open, st->pid, 0);
   if (pidfd_init < 0 || proc_start_time(st->pid) != st->pid_start_time)
     {
-      clawrt_error_set(err, ESRCH, "container not running");
+      clawrt_error_set_complete(err, ESRCH, "container not running");
       goto out;
     }
   int nsflags = container_ns_flags(st->pid, err);
@@ -349,6 +350,7 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
       close(sv[0]);
       exec_child_main(&x);
     }
+  fault_point("exec:after-clone");
   close(sv[1]);
   sv[1] = -1;
   if (cg)
@@ -369,6 +371,7 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
     }
   if (sync_send(sv[0], SYNC_GO, NULL, 0, -1, 0, err) < 0)
     goto kill_out;
+  fault_point("exec:before-exec");
   /* EOF: the child exec'd (the socket is close-on-exec) */
   for (;;)
     {
@@ -400,17 +403,8 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
         close(fd);
       free(m);
     }
-  if (o->pid_file)
-    {
-      char buf[32];
-      int n = snprintf(buf, sizeof buf, "%d", (int) pid);
-      cleanup_close int pf = open(o->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (pf < 0 || write_all(pf, buf, (size_t) n) < 0)
-        {
-          clawrt_error_set(err, errno, "pid file `%s`", o->pid_file);
-          goto kill_out;
-        }
-    }
+  if (o->pid_file && container_write_pid_file(o->pid_file, pid, err) < 0)
+    goto kill_out;
   if (o->detach)
     {
       rc = 0;

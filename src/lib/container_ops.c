@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "container_priv.h"
+#include "faults.h"
 #include "linux/hooks.h"
 #include "log.h"
 #include "util.h"
@@ -185,10 +186,15 @@ container_release(int dirfd, container_state *st, clawrt_error *err)
 {
   cleanup_close int pidfd = init_pidfd(st);
   if (pidfd < 0)
-    return clawrt_error_set(err, ESRCH, "cannot start a container that has stopped");
+    return clawrt_error_set_complete(err, ESRCH, "cannot start a container that has stopped");
+  fault_point("start:before-release");
   cleanup_close int fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return clawrt_error_set(err, errno, "open exec.fifo");
+  /* the open released the init: from now on it is not "created", and a
+   * start killed past this point must not leave a fifo that no one will
+   * ever write, for the next start to wait on */
+  unlinkat(dirfd, "exec.fifo", 0);
   struct pollfd pfd[2] = { { fifo, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
   for (;;)
     {
@@ -205,7 +211,7 @@ container_release(int dirfd, container_state *st, clawrt_error *err)
   char c;
   if (read(fifo, &c, 1) != 1)
     return clawrt_error_set(err, errno ? errno : EIO, "read exec.fifo");
-  unlinkat(dirfd, "exec.fifo", 0);
+  fault_point("start:after-release");
   st->started = true;
   if (state_write(dirfd, st, err) < 0)
     return -1;
@@ -360,7 +366,7 @@ container_kill(const clawrt_globals *g, const char *id, int signo, bool all, cla
   cleanup_close int pidfd = init_pidfd(st);
   if (pidfd < 0)
     {
-      clawrt_error_set(err, ESRCH, "container not running");
+      clawrt_error_set_complete(err, ESRCH, "container not running");
       goto out;
     }
   if (all && cg)
@@ -371,7 +377,7 @@ container_kill(const clawrt_globals *g, const char *id, int signo, bool all, cla
   else if (syscall(SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
     {
       if (errno == ESRCH)
-        clawrt_error_set(err, ESRCH, "container not running");
+        clawrt_error_set_complete(err, ESRCH, "container not running");
       else
         clawrt_error_set(err, errno, "kill container %s", id);
       goto out;
@@ -397,10 +403,51 @@ wait_gone(int pidfd)
     }
 }
 
+/* The effective spec that create saved, NULL when there is none. */
+static oci_spec *
+load_saved_spec(int dirfd)
+{
+  cleanup_free char *cfg = NULL;
+  size_t len;
+  clawrt_error e = { 0 };
+  oci_spec *spec = NULL;
+  if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, &e) < 0
+      || oci_spec_parse(cfg, len, "config.json", &spec, &e) < 0)
+    spec = NULL;
+  clawrt_error_clear(&e);
+  return spec;
+}
+
+/* A create killed between making its cgroup and recording it in
+ * state.json: find the leaves from the saved spec's cgroupsPath (a leaf
+ * that holds processes is left alone: it may be another container's). */
+static cgroup_manager *
+find_unrecorded_cgroup(const container_state *st, const oci_spec *spec)
+{
+  if (spec == NULL || st->cgroup_json != NULL)
+    return NULL;
+  cgroup_create_opts o = { .open_only = true };
+  cgroup_manager *cg = NULL;
+  clawrt_error e = { 0 };
+  if (cgroup_create_with(&o, st->id, spec->linux ? spec->linux->cgroups_path : NULL, NULL, &cg,
+                         &e)
+      < 0)
+    {
+      cleanup_free char *t = clawrt_error_text(&e);
+      log_warn("container %s: cgroup of an interrupted create: %s", st->id, t);
+      clawrt_error_clear(&e);
+      return NULL;
+    }
+  return cg;
+}
+
 int
 container_destroy(int rootfd, int dirfd, container_state *st, clawrt_error *err)
 {
+  oci_spec *spec = load_saved_spec(dirfd);
   cgroup_manager *cg = load_cgroup(st);
+  if (cg == NULL)
+    cg = find_unrecorded_cgroup(st, spec);
   cleanup_close int pidfd = init_pidfd(st);
   if (pidfd >= 0)
     {
@@ -415,26 +462,22 @@ container_destroy(int rootfd, int dirfd, container_state *st, clawrt_error *err)
       /* reap it when it is our child (run); harmless otherwise */
       waitpid(st->pid, NULL, WNOHANG);
     }
+  fault_point("delete:after-kill");
   int rc = 0;
   if (cg && cgroup_destroy(cg, err) < 0)
     rc = -1;
   cg = NULL;
+  fault_point("delete:after-cgroup");
 
-  cleanup_free char *cfg = NULL;
-  size_t len;
-  clawrt_error e = { 0 };
-  oci_spec *spec = NULL;
-  if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, &e) == 0
-      && oci_spec_parse(cfg, len, "config.json", &spec, &e) == 0 && spec->hooks
-      && spec->hooks->poststop.len)
+  if (spec && spec->hooks && spec->hooks->poststop.len)
     {
       cleanup_free char *sj = container_state_for_hooks(st, "stopped");
       container_hooks_warn(&spec->hooks->poststop, "poststop", sj);
     }
-  clawrt_error_clear(&e);
   oci_spec_free(spec);
   if (rc < 0)
     return -1;
+  fault_point("delete:before-remove");
   return state_remove(rootfd, st->id, err);
 }
 

@@ -26,6 +26,14 @@ void created_free(created *c);
 int container_do_create(const clawrt_globals *g, const char *id, const create_opts *o,
                         created **out, clawrt_error *err);
 
+/* The container's cgroup from the bundle's spec, with the device rules
+ * the runtime's own /dev nodes and linux.devices need, so that a deny-all
+ * spec keeps /dev/null usable. */
+int container_cgroup_create(const bundle *b, const clawrt_globals *g, const char *id,
+                            cgroup_manager **out, clawrt_error *err);
+/* Write pid to path by atomic replace (create, run -d, exec, restore). */
+int container_write_pid_file(const char *path, pid_t pid, clawrt_error *err);
+
 /* Open the state of id: dirfd locked as asked, state parsed. */
 int container_open(const clawrt_globals *g, const char *id, int lock, int *rootfd, int *dirfd,
                    container_state **st, clawrt_error *err);

@@ -73,6 +73,16 @@ joined_ns_inode(const dump *d, const char *type, const char *proc_name)
   return 0;
 }
 
+static bool
+has_new_ns(const oci_spec *spec, const char *type)
+{
+  const oci_linux *l = spec->linux;
+  for (size_t i = 0; l && i < l->namespaces_len; i++)
+    if (strcmp(l->namespaces[i].type, type) == 0)
+      return l->namespaces[i].path == NULL || *l->namespaces[i].path == '\0';
+  return false;
+}
+
 static int
 inspect(dump *d, clawrt_error *err)
 {
@@ -81,18 +91,22 @@ inspect(dump *d, clawrt_error *err)
   if (d->procfd < 0)
     return -1;
   char rel[64];
-  snprintf(rel, sizeof rel, "%d/mountinfo", (int) pid);
-  cleanup_free char *text = NULL;
-  if (procfs_read_at(d->procfd, rel, 4u << 20, &text, err) < 0)
-    return clawrt_error_wrap(err, "mounts of the container");
-  mountinfo_entry *mi = NULL;
-  size_t n = 0;
-  if (mountinfo_parse(text, &mi, &n, err) < 0)
-    return clawrt_error_wrap(err, "mounts of the container");
-  int rc = criu_dump_mounts(d->spec, mi, n, &d->ext, &d->next, err);
-  mountinfo_free(mi, n);
-  if (rc < 0)
-    return -1;
+  /* without a mount namespace of its own CRIU dumps no mounts at all */
+  if (has_new_ns(d->spec, "mount"))
+    {
+      snprintf(rel, sizeof rel, "%d/mountinfo", (int) pid);
+      cleanup_free char *text = NULL;
+      if (procfs_read_at(d->procfd, rel, 4u << 20, &text, err) < 0)
+        return clawrt_error_wrap(err, "mounts of the container");
+      mountinfo_entry *mi = NULL;
+      size_t n = 0;
+      if (mountinfo_parse(text, &mi, &n, err) < 0)
+        return clawrt_error_wrap(err, "mounts of the container");
+      int rc = criu_dump_mounts(d->spec, mi, n, &d->ext, &d->next, err);
+      mountinfo_free(mi, n);
+      if (rc < 0)
+        return -1;
+    }
 
   for (int i = 0; i < 3; i++)
     {

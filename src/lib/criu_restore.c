@@ -312,19 +312,8 @@ undo(restore *r)
 static int
 make_cgroup(restore *r, const clawrt_globals *g, const char *id, clawrt_error *err)
 {
-  const oci_linux *l = r->b->spec->linux;
-  oci_resources res = { 0 };
-  if (l && l->resources)
-    res = *l->resources;
-  /* the same rules create gives (cgroup.h): the runtime's /dev nodes and
-   * linux.devices stay usable under a deny-all spec */
-  cgroup_device_rules(res.devices, res.devices_len, l ? l->devices : NULL,
-                      l ? l->devices_len : 0, &res.devices, &res.devices_len);
-  int rc = cgroup_create(NULL, id, l ? l->cgroups_path : NULL, &res, g->systemd_cgroup, &r->cg,
-                         err);
-  free(res.devices);
-  if (rc < 0)
-    return clawrt_error_wrap(err, "%s", r->b->origin);
+  if (container_cgroup_create(r->b, g, id, &r->cg, err) < 0)
+    return -1;
   r->st->cgroup_json = cgroup_serialize(r->cg);
   return state_write(r->dirfd, r->st, err);
 }
@@ -349,28 +338,6 @@ read_pid(restore *r, clawrt_error *err)
 }
 
 static int
-write_pid_file(const char *path, pid_t pid, clawrt_error *err)
-{
-  cleanup_free char *dup = xstrdup(path);
-  char *slash = strrchr(dup, '/');
-  const char *dir = ".", *name = dup;
-  if (slash)
-    {
-      *slash = '\0';
-      dir = *dup ? dup : "/";
-      name = slash + 1;
-    }
-  cleanup_close int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return clawrt_error_set(err, errno, "pid file `%s`", path);
-  char buf[32];
-  int n = snprintf(buf, sizeof buf, "%d", (int) pid);
-  if (atomic_write_at(dfd, name, buf, (size_t) n, 0644, err) < 0)
-    return clawrt_error_wrap(err, "pid file `%s`", path);
-  return 0;
-}
-
-static int
 record(restore *r, clawrt_error *err)
 {
   r->st->pid = r->pid;
@@ -382,7 +349,7 @@ record(restore *r, clawrt_error *err)
       || atomic_write_at(r->dirfd, "config.json", cfg, len, 0600, err) < 0
       || state_write(r->dirfd, r->st, err) < 0)
     return -1;
-  if (r->o->pid_file && write_pid_file(r->o->pid_file, r->pid, err) < 0)
+  if (r->o->pid_file && container_write_pid_file(r->o->pid_file, r->pid, err) < 0)
     return -1;
   return 0;
 }

@@ -35,6 +35,19 @@ clawrt_error_set(clawrt_error *err, int errnum, const char *fmt, ...)
 }
 
 int
+clawrt_error_set_complete(clawrt_error *err, int errnum, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  bool fresh = err && err->msg == NULL;
+  clawrt_error_setv(err, errnum, fmt, ap);
+  va_end(ap);
+  if (fresh)
+    err->complete = true;
+  return -1;
+}
+
+int
 clawrt_error_wrap(clawrt_error *err, const char *fmt, ...)
 {
   if (err == NULL)
@@ -63,7 +76,7 @@ clawrt_error_text(const clawrt_error *err)
   const char *m = err && err->msg ? err->msg : "unknown error";
   /* EINVAL marks bad input; the message names the field and what is
    * wrong, and "Invalid argument" after it would only add noise */
-  if (err && err->errnum && err->errnum != EINVAL)
+  if (err && err->errnum && err->errnum != EINVAL && !err->complete)
     {
       if (asprintf(&t, "%s: %s", m, strerror(err->errnum)) < 0)
         t = NULL;
@@ -81,6 +94,7 @@ clawrt_error_clear(clawrt_error *err)
   free(err->msg);
   err->msg = NULL;
   err->errnum = 0;
+  err->complete = false;
 }
 
 /* Wire format: int32 errnum, then the message bytes (not NUL-terminated). */

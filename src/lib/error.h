@@ -9,10 +9,12 @@
 #define CLAWRT_ERROR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 typedef struct clawrt_error {
   int errnum;   /* errno of the root cause, 0 when it is not a system error */
   char *msg;    /* heap, NUL-terminated, without errno text */
+  bool complete; /* msg says it all: no strerror(errnum) when printed */
 } clawrt_error;
 
 /* Set *err (if err is non-NULL and empty) to "fmt..."; errnum kept for the
@@ -21,6 +23,12 @@ typedef struct clawrt_error {
 int clawrt_error_set(clawrt_error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int clawrt_error_setv(clawrt_error *err, int errnum, const char *fmt, va_list ap);
+
+/* Like clawrt_error_set, for messages clients match on as they are
+ * ("container \"x\" does not exist", "container not running"): errnum is
+ * kept for callers, but not spelled out after the message. */
+int clawrt_error_set_complete(clawrt_error *err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefix the existing message with "fmt...: ".  Returns -1. */
 int clawrt_error_wrap(clawrt_error *err, const char *fmt, ...)

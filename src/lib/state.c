@@ -152,7 +152,7 @@ state_reserve(int rootfd, const char *id, int *dirfd, clawrt_error *err)
 static int
 not_exist(clawrt_error *err, const char *id)
 {
-  return clawrt_error_set(err, ENOENT, "container \"%s\" does not exist", id);
+  return clawrt_error_set_complete(err, ENOENT, "container \"%s\" does not exist", id);
 }
 
 int

@@ -83,7 +83,14 @@ struct cgroup_manager {
   cg_dir *dirs;
   size_t n;
   int v2;               /* index of the v2 leaf, -1 when none */
+  /* Real-time runtime (us) this container gave each ancestor of its v1 cpu
+   * leaf, top first (rt.c); rt_given_len 0 when it asked for none. */
+  uint64_t *rt_given;
+  size_t rt_given_len;
 };
+
+/* m's path is CGROUP_DEFAULT_PARENT/ID: the parent is the runtime's own. */
+bool cg_is_default_path(const cgroup_manager *m);
 
 /* The dir holding controller bit (v1 first, then the v2 leaf when the v2
  * root offers it); NULL when none. */
@@ -130,7 +137,7 @@ int cg_v2_check(const oci_resources *res, unsigned bits, clawrt_error *err);
 /* Resource writers for the parts routed to them.  `update` is set by
  * cgroup_update: writes are ordered against the current values and
  * checkBeforeUpdate is honoured. */
-int cg_v1_apply(const cgroup_manager *m, const oci_resources *res, unsigned bits, bool update,
+int cg_v1_apply(cgroup_manager *m, const oci_resources *res, unsigned bits, bool update,
                 clawrt_error *err);
 int cg_v2_apply(const cgroup_manager *m, const oci_resources *res, unsigned bits, bool update,
                 clawrt_error *err);
@@ -143,6 +150,31 @@ int cg_systemd_create_check(const cgroup_create_opts *o, const char *id,
 int cg_rdma_write(int fd, const oci_rdma_entry *r, size_t n, clawrt_error *err);
 /* "2MB" -> ok; the unit tests use it too. */
 bool cg_valid_page_size(const char *s);
+
+/* Real-time group scheduling (rt.c).  cg_rt_apply writes the leaf's
+ * realtimePeriod/realtimeRuntime after giving its ancestors the runtime it
+ * needs (recorded in m->rt_given); cg_rt_release gives it back once the
+ * leaf is gone.  The pure parts below are exposed for the unit test. */
+int cg_rt_apply(cgroup_manager *m, cg_dir *d, const oci_cpu *c, clawrt_error *err);
+void cg_rt_release(cgroup_manager *m);
+
+typedef struct cg_rt_level {
+  uint64_t period;      /* cpu.rt_period_us */
+  int64_t runtime;      /* cpu.rt_runtime_us, -1 = unlimited */
+  uint64_t others;      /* sum of the ratios of its children off the path */
+} cg_rt_level;
+/* runtime/period in the kernel's fixed point (2^20 = all of it). */
+uint64_t cg_rt_ratio(uint64_t period, int64_t runtime);
+/* The least runtime per period whose ratio is at least ratio. */
+int64_t cg_rt_runtime_for(uint64_t period, uint64_t ratio);
+/* lv[0] is the top ancestor, lv[n-1] the leaf's parent: target[k] is what
+ * level k must hold (never less than it has) for a leaf of leaf_ratio. */
+void cg_rt_plan(const cg_rt_level *lv, size_t n, uint64_t leaf_ratio, int64_t *target);
+/* A level's runtime once a container that gave it `given` has gone: back
+ * by that much (to 0 when the runtime owns it), never below what its
+ * children (ratio sum) need, never up. */
+int64_t cg_rt_trim(uint64_t period, int64_t runtime, uint64_t children, uint64_t given,
+                   bool owned);
 
 /* Devices. */
 int cg_devices_v1_apply(int dirfd, const oci_device_cgroup *rules, size_t n,
