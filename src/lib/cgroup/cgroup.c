@@ -43,6 +43,7 @@ cgroup_manager_free(cgroup_manager *m)
   for (size_t i = 0; i < m->n; i++)
     dir_free(&m->dirs[i]);
   free(m->dirs);
+  free(m->rt_given);
   free(m->root_prefix);
   free(m->path);
   free(m);
@@ -309,8 +310,8 @@ remove_one(const char *root_prefix, cg_dir *d, bool keep_parent, clawrt_error *e
   return 0;
 }
 
-static bool
-is_default_path(const cgroup_manager *m)
+bool
+cg_is_default_path(const cgroup_manager *m)
 {
   size_t n = strlen(CGROUP_DEFAULT_PARENT);
   return strncmp(m->path, CGROUP_DEFAULT_PARENT, n) == 0 && m->path[n] == '/'
@@ -321,12 +322,13 @@ static void
 remove_all(cgroup_manager *m)
 {
   clawrt_error e = { 0 };
-  bool keep = is_default_path(m);
+  bool keep = cg_is_default_path(m);
   for (size_t i = 0; i < m->n; i++)
     {
       remove_one(m->root_prefix, &m->dirs[i], keep, &e);
       clawrt_error_clear(&e);
     }
+  cg_rt_release(m);
 }
 
 /* ---- create ------------------------------------------------------------- */
@@ -499,7 +501,7 @@ cgroup_validate(const char *root_prefix, const oci_resources *res, clawrt_error 
 }
 
 int
-cgroup_update(const cgroup_manager *m, const oci_resources *res, clawrt_error *err)
+cgroup_update(cgroup_manager *m, const oci_resources *res, clawrt_error *err)
 {
   unsigned v1_bits = 0, v2_bits = 0;
   if (res == NULL)
@@ -655,7 +657,7 @@ cgroup_destroy(cgroup_manager *m, clawrt_error *err)
       cgroup_freeze(m, false, &e);
       clawrt_error_clear(&e);
     }
-  bool keep = is_default_path(m);
+  bool keep = cg_is_default_path(m);
   for (size_t i = 0; i < m->n; i++)
     {
       clawrt_error e = { 0 };
@@ -663,6 +665,8 @@ cgroup_destroy(cgroup_manager *m, clawrt_error *err)
         rc = -1;
       clawrt_error_clear(&e);
     }
+  /* a leaf left behind still counts in what its parents keep */
+  cg_rt_release(m);
   cgroup_manager_free(m);
   return rc;
 }
@@ -715,6 +719,14 @@ cgroup_serialize(const cgroup_manager *m)
       json_gen_object_close(g);
     }
   json_gen_array_close(g);
+  if (m->rt_given_len > 0)
+    {
+      json_gen_key(g, "rt_given");
+      json_gen_array_open(g);
+      for (size_t i = 0; i < m->rt_given_len; i++)
+        json_gen_u64(g, m->rt_given[i]);
+      json_gen_array_close(g);
+    }
   json_gen_object_close(g);
   char *out = NULL;
   clawrt_error e = { 0 };
@@ -818,6 +830,23 @@ cgroup_load(const char *root_prefix, const char *serialized, cgroup_manager **ou
         }
       if (d->v2)
         m->v2 = (int) i;
+    }
+  const json_value *rt = json_object_get(doc, "rt_given");
+  if (rt && (json_typeof(rt) != JSON_ARRAY || json_array_len(rt) > 64))
+    {
+      clawrt_error_set(err, 0, "cgroup state: rt_given is not a short array");
+      goto out;
+    }
+  if (rt && json_array_len(rt) > 0)
+    {
+      m->rt_given_len = json_array_len(rt);
+      m->rt_given = xmalloc0(m->rt_given_len * sizeof *m->rt_given);
+      for (size_t i = 0; i < m->rt_given_len; i++)
+        if (json_get_u64(json_array_get(rt, i), "rt_given[]", &m->rt_given[i], err) < 0)
+          {
+            clawrt_error_wrap(err, "cgroup state");
+            goto out;
+          }
     }
   rc = 0;
 out:

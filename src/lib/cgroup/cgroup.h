@@ -100,8 +100,10 @@ int cgroup_enter_rest(const cgroup_manager *m, pid_t pid, clawrt_error *err);
 int cgroup_enter_sub(const cgroup_manager *m, pid_t pid, const char *controller,
                      const char *subpath, clawrt_error *err);
 
-/* Apply res to a live container (`update`); absent fields are untouched. */
-int cgroup_update(const cgroup_manager *m, const oci_resources *res, clawrt_error *err);
+/* Apply res to a live container (`update`); absent fields are untouched.
+ * m may change (real-time runtime given to its parents): store
+ * cgroup_serialize(m) again afterwards. */
+int cgroup_update(cgroup_manager *m, const oci_resources *res, clawrt_error *err);
 
 /* Freeze or thaw, waiting until the kernel reports the new state. */
 int cgroup_freeze(const cgroup_manager *m, bool freeze, clawrt_error *err);
