@@ -71,6 +71,41 @@ config_checks_before_update(int dirfd)
   return check;
 }
 
+/* After an update, under the state lock: the cgroup record when the update
+ * changed it (real-time runtime given to the parents, which delete gives
+ * back), and config.json with the new limits merged in, so that exec, state
+ * and events see what the container has now.  Both are replaced by rename:
+ * a reader sees the old file or the new one. */
+static int
+record_update(int dirfd, container_state *st, const cgroup_manager *cg,
+              const oci_resources *res, clawrt_error *err)
+{
+  cleanup_free char *cgjson = cgroup_serialize(cg);
+  if (st->cgroup_json == NULL || strcmp(cgjson, st->cgroup_json) != 0)
+    {
+      free(st->cgroup_json);
+      st->cgroup_json = steal_pointer(&cgjson);
+      if (state_write(dirfd, st, err) < 0)
+        return -1;
+    }
+  cleanup_free char *cfg = NULL, *out = NULL;
+  size_t len = 0, outlen = 0;
+  oci_spec *spec = NULL;
+  if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, err) < 0
+      || oci_spec_parse(cfg, len, "config.json", &spec, err) < 0)
+    return -1;
+  if (spec->linux == NULL)
+    spec->linux = xmalloc0(sizeof *spec->linux);
+  if (spec->linux->resources == NULL)
+    spec->linux->resources = xmalloc0(sizeof *spec->linux->resources);
+  cgroup_resources_merge(spec->linux->resources, res);
+  int rc = oci_spec_emit(spec, &out, &outlen, err);
+  oci_spec_free(spec);
+  if (rc < 0)
+    return -1;
+  return atomic_write_at(dirfd, "config.json", out, outlen, 0600, err);
+}
+
 int
 container_update(const clawrt_globals *g, const char *id, const oci_resources *res,
                  clawrt_error *err)
@@ -99,6 +134,12 @@ container_update(const clawrt_globals *g, const char *id, const oci_resources *r
   if (cgroup_update(cg, &r, err) < 0)
     {
       clawrt_error_wrap(err, "update container %s", id);
+      goto out;
+    }
+  if (record_update(dirfd, st, cg, res, err) < 0)
+    {
+      clawrt_error_wrap(err, "container %s: the new limits are in force, but recording them "
+                        "in the state directory failed", id);
       goto out;
     }
   rc = 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "container_priv.h"
+#include "container_strict.h"
 #include "faults.h"
 #include "init.h"
 #include "linux/hooks.h"
@@ -292,11 +293,22 @@ container_cgroup_create(const bundle *b, const clawrt_globals *g, const char *id
     r = *l->resources;
   cgroup_device_rules(r.devices, r.devices_len, l ? l->devices : NULL, l ? l->devices_len : 0,
                       &r.devices, &r.devices_len);
-  int rc = cgroup_create(NULL, id, l ? l->cgroups_path : NULL, &r, g->systemd_cgroup, out, err);
+  /* strict item 1: a cgroup of its own, checked before anything is
+   * written to a cgroup another container may use */
+  bool strict = strict_requested(b->spec, false);
+  cgroup_create_opts so = { .systemd = g->systemd_cgroup };
+  int rc = 0;
+  if (strict)
+    rc = strict_cgroup_own(&so, id, l ? l->cgroups_path : NULL, &r, b->origin, err);
+  if (rc == 0)
+    {
+      rc = cgroup_create(NULL, id, l ? l->cgroups_path : NULL, &r, g->systemd_cgroup, out, err);
+      if (rc < 0)
+        clawrt_error_wrap(err, strict ? "%s: strict mode: item 1 (own leaf cgroup)" : "%s",
+                          b->origin);
+    }
   free(r.devices);
-  if (rc < 0)
-    return clawrt_error_wrap(err, "%s", b->origin);
-  return 0;
+  return rc;
 }
 
 static void
@@ -347,10 +359,17 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   bundle *b = NULL;
   if (bundle_load(o->bundle, o->config_path, &b, err) < 0)
     return -1;
-  if (strict_requested(b->spec, g->strict) && strict_apply(b->spec, b->origin, NULL, err) < 0)
+  if (strict_requested(b->spec, g->strict))
     {
-      bundle_free(b);
-      return -1;
+      /* item 8: fail closed, before anything exists */
+      strict_host h;
+      strict_host_probe(NULL, &h);
+      if (strict_apply(b->spec, b->origin, NULL, err) < 0
+          || strict_host_check(&h, b->origin, err) < 0)
+        {
+          bundle_free(b);
+          return -1;
+        }
     }
   created *c = xmalloc0(sizeof *c);
   c->rootfd = c->dirfd = c->pidfd = c->tty_master = -1;

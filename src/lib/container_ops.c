@@ -191,10 +191,6 @@ container_release(int dirfd, container_state *st, clawrt_error *err)
   cleanup_close int fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return clawrt_error_set(err, errno, "open exec.fifo");
-  /* the open released the init: from now on it is not "created", and a
-   * start killed past this point must not leave a fifo that no one will
-   * ever write, for the next start to wait on */
-  unlinkat(dirfd, "exec.fifo", 0);
   struct pollfd pfd[2] = { { fifo, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
   for (;;)
     {
@@ -208,6 +204,10 @@ container_release(int dirfd, container_state *st, clawrt_error *err)
       if (pfd[1].revents)
         return clawrt_error_set(err, ESRCH, "container init exited before it was started");
     }
+  /* the init has opened its end and is released: it is no longer
+   * "created", and a start killed from here on must not leave a fifo that
+   * no one will write again, for the next start to wait on forever */
+  unlinkat(dirfd, "exec.fifo", 0);
   char c;
   if (read(fifo, &c, 1) != 1)
     return clawrt_error_set(err, errno ? errno : EIO, "read exec.fifo");

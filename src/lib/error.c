@@ -97,31 +97,38 @@ clawrt_error_clear(clawrt_error *err)
   err->complete = false;
 }
 
-/* Wire format: int32 errnum, then the message bytes (not NUL-terminated). */
+/* Wire format: int32 errnum, one byte `complete`, then the message bytes
+ * (not NUL-terminated). */
+#define PACK_HDR ((int) sizeof(int32_t) + 1)
+
 int
 clawrt_error_pack(const clawrt_error *err, char *buf, int len)
 {
-  if (len < (int) sizeof(int32_t))
+  if (len < PACK_HDR)
     return 0;
   int32_t e = err->errnum;
   memcpy(buf, &e, sizeof e);
+  buf[sizeof e] = err->complete ? 1 : 0;
   const char *m = err->msg ? err->msg : "unknown error";
   int ml = (int) strlen(m);
-  if (ml > len - (int) sizeof e)
-    ml = len - (int) sizeof e;
-  memcpy(buf + sizeof e, m, ml);
-  return (int) sizeof e + ml;
+  if (ml > len - PACK_HDR)
+    ml = len - PACK_HDR;
+  memcpy(buf + PACK_HDR, m, ml);
+  return PACK_HDR + ml;
 }
 
 void
 clawrt_error_unpack(clawrt_error *err, const char *buf, int len)
 {
   int32_t e = 0;
-  if (len < (int) sizeof e)
+  if (len < PACK_HDR)
     {
       clawrt_error_set(err, EPROTO, "malformed error message from child");
       return;
     }
   memcpy(&e, buf, sizeof e);
-  clawrt_error_set(err, e, "%.*s", len - (int) sizeof e, buf + sizeof e);
+  if (buf[sizeof e])
+    clawrt_error_set_complete(err, e, "%.*s", len - PACK_HDR, buf + PACK_HDR);
+  else
+    clawrt_error_set(err, e, "%.*s", len - PACK_HDR, buf + PACK_HDR);
 }

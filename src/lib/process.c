@@ -85,7 +85,7 @@ look_path(const oci_process *p, char **out, clawrt_error *err)
           return 0;
         }
     }
-  return clawrt_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+  return clawrt_error_set_complete(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 int

@@ -11,7 +11,9 @@ setup() {
   runtime_is clawrt || skip "CLAWRT_TEST_STOP_AT is clawrt's own fault injection"
   setup_bundle
   ID=f${CLAWRT_TEST_MARK//[^0-9]/}
-  CGPATH=/clawrt-test/$CLAWRT_TEST_MARK
+  # the container's cgroup: the bundle's, or the default one named after the id
+  CGPATH=$(jq -r '.linux.cgroupsPath // empty' "$BUNDLE/config.json")
+  CGPATH=${CGPATH:-/clawrt/$ID}
   # a filter every container process must carry: mkdir fails with EPERM
   update_config '.process.args = ["sleep", "1000"]
     | .linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW",
@@ -42,8 +44,9 @@ is_container_program() {
 
 in_container_cgroup() {
   # every hierarchy the runtime manages (name=systemd is not one)
-  ! grep -v -e ':name=systemd:' -e ":$CGPATH\$" "/proc/$1/cgroup" 2>/dev/null | grep -q . &&
-    [ -s "/proc/$1/cgroup" ]
+  local lines
+  lines=$(cat "/proc/$1/cgroup" 2>/dev/null) && [ -n "$lines" ] &&
+    ! printf '%s\n' "$lines" | grep -v -e ':name=systemd:' -e ":$CGPATH\$" | grep -q .
 }
 
 # assert_confined: every live process of this test that runs the container's

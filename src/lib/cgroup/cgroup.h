@@ -242,6 +242,16 @@ int cgroup_systemd_check(const char *proc_root, clawrt_error *err);
 int cgroup_device_rules(const oci_device_cgroup *spec, size_t n, const oci_device *devs,
                         size_t ndev, oci_device_cgroup **out, size_t *outn);
 
+/* ---- update's record (merge.c, pure) ---------------------------------- */
+
+/* Fold the resources `update` applied into dst (the linux.resources kept in
+ * the state dir's config.json) with the meaning the writers gave them:
+ * present fields replace, absent ones stay (and so do the fields whose 0
+ * means "not set"); keyed entries (devices, page sizes, interfaces, rdma)
+ * replace by key; device rules append, or replace when they start with a
+ * rule for every device.  Everything copied is dst's to free. */
+void cgroup_resources_merge(oci_resources *dst, const oci_resources *src);
+
 /* ---- conversions (exposed for the unit tests and `update`) ----------- */
 
 uint64_t cgroup_cpu_shares_to_weight(uint64_t shares);  /* [2,262144] -> [1,10000] */

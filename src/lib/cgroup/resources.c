@@ -5,6 +5,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -170,7 +171,7 @@ cg_route(const cgroup_manager *m, const cg_host *h, const oci_resources *res,
       CG_CPU, "cpu" },
     { res->cpu && ((res->cpu->cpus && *res->cpu->cpus) || (res->cpu->mems && *res->cpu->mems)),
       CG_CPUSET, res->cpu && res->cpu->cpus && *res->cpu->cpus ? "cpu.cpus" : "cpu.mems" },
-    { res->pids != NULL, CG_PIDS, "pids" },
+    { res->pids && res->pids->has_limit, CG_PIDS, "pids.limit" },
     { res->block_io != NULL, CG_BLKIO, "blockIO" },
     { res->hugepage_limits_len > 0, CG_HUGETLB, "hugepageLimits" },
     { res->network && res->network->has_class_id, CG_NET_CLS, "network.classID" },
@@ -188,6 +189,9 @@ cg_route(const cgroup_manager *m, const cg_host *h, const oci_resources *res,
       else
         return missing(&a, parts[i].field, parts[i].bit, err);
     }
+  if (res->pids && res->pids->has_limit && res->pids->limit < -1)
+    return cg_field_error(err, "pids.limit", "%" PRId64 " is not a limit: give the most "
+                          "processes at once (0 or more), or -1 for no limit", res->pids->limit);
   if (res->devices)
     {
       /* v1 has a devices controller; v2 filters devices with an eBPF

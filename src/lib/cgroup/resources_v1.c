@@ -163,15 +163,7 @@ cpu(int fd, const oci_cpu *c, clawrt_error *err)
     return -1;
   if (c->has_burst && cg_writef(fd, "cpu.cfs_burst_us", "cpu.burst", err, "%" PRIu64, c->burst) < 0)
     return -1;
-  /* runtime is checked against the period: period first */
-  if (c->has_realtime_period
-      && cg_writef(fd, "cpu.rt_period_us", "cpu.realtimePeriod", err, "%" PRIu64,
-                   c->realtime_period)
-             < 0)
-    return -1;
-  if (c->has_realtime_runtime
-      && write_i64(fd, "cpu.rt_runtime_us", "cpu.realtimeRuntime", c->realtime_runtime, err) < 0)
-    return -1;
+  /* realtimePeriod and realtimeRuntime: rt.c, which needs the parents */
   if (c->has_idle && cg_writef(fd, "cpu.idle", "cpu.idle", err, "%" PRId64, c->idle) < 0)
     return -1;
   return 0;
@@ -303,21 +295,24 @@ dir_of(const cgroup_manager *m, unsigned bit, clawrt_error *err)
 }
 
 int
-cg_v1_apply(const cgroup_manager *m, const oci_resources *res, unsigned bits, bool update,
+cg_v1_apply(cgroup_manager *m, const oci_resources *res, unsigned bits, bool update,
             clawrt_error *err)
 {
   int fd;
   if ((bits & CG_MEMORY) && res->memory && ((fd = dir_of(m, CG_MEMORY, err)) < 0 || memory(fd, res->memory, update, err) < 0))
     return -1;
-  if ((bits & CG_CPU) && res->cpu && ((fd = dir_of(m, CG_CPU, err)) < 0 || cpu(fd, res->cpu, err) < 0))
+  if ((bits & CG_CPU) && res->cpu
+      && ((fd = dir_of(m, CG_CPU, err)) < 0 || cpu(fd, res->cpu, err) < 0
+          || cg_rt_apply(m, cg_dir_for(m, CG_CPU), res->cpu, err) < 0))
     return -1;
   if ((bits & CG_CPUSET) && res->cpu && ((fd = dir_of(m, CG_CPUSET, err)) < 0 || cpuset(fd, res->cpu, err) < 0))
     return -1;
-  if ((bits & CG_PIDS) && res->pids)
+  /* runtime-spec 1.3: 0 is a limit (no fork at all), -1 or absent is none */
+  if ((bits & CG_PIDS) && res->pids && res->pids->has_limit)
     {
       if ((fd = dir_of(m, CG_PIDS, err)) < 0)
         return -1;
-      int rc = res->pids->limit > 0
+      int rc = res->pids->limit >= 0
                    ? cg_writef(fd, "pids.max", "pids.limit", err, "%" PRId64, res->pids->limit)
                    : cg_write(fd, "pids.max", "max", "pids.limit", err);
       if (rc < 0)

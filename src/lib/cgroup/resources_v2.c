@@ -346,8 +346,9 @@ cg_v2_apply(const cgroup_manager *m, const oci_resources *res, unsigned bits, bo
           && cg_write(fd, "cpuset.cpus", res->cpu->cpus, "cpu.cpus", err) < 0)
         return -1;
     }
-  if ((bits & CG_PIDS) && res->pids && write_max(fd, "pids.max", "pids.limit",
-                                    res->pids->limit > 0 ? res->pids->limit : -1, err) < 0)
+  /* runtime-spec 1.3: 0 is a limit, -1 or absent is none */
+  if ((bits & CG_PIDS) && res->pids && res->pids->has_limit
+      && write_max(fd, "pids.max", "pids.limit", res->pids->limit, err) < 0)
     return -1;
   if ((bits & CG_BLKIO) && res->block_io && io(fd, res->block_io, err) < 0)
     return -1;

@@ -272,24 +272,19 @@ rollback(rt_work *w, size_t written)
 }
 
 static int
-leaf_write(int fd, const oci_cpu *c, uint64_t cur_period, clawrt_error *err)
+leaf_write(int fd, bool has_p, uint64_t p, bool has_r, int64_t r, uint64_t cur_p,
+           clawrt_error *err)
 {
-  /* the intermediate state must be valid too: a longer period first can
-   * only lower the ratio, a shorter one goes after the runtime */
-  bool period_first = !c->has_realtime_period || c->realtime_period >= cur_period;
-  int64_t r = c->realtime_runtime < 0 ? -1 : c->realtime_runtime;
-  if (period_first && c->has_realtime_period
-      && cg_writef(fd, "cpu.rt_period_us", "cpu.realtimePeriod", err, "%" PRIu64,
-                   c->realtime_period)
-             < 0)
+  /* the state between the two writes must be valid too: a longer period
+   * first can only lower the ratio, a shorter one goes after the runtime */
+  bool period_first = !has_p || p >= cur_p;
+  if (period_first && has_p
+      && cg_writef(fd, "cpu.rt_period_us", "cpu.realtimePeriod", err, "%" PRIu64, p) < 0)
     return -1;
-  if (c->has_realtime_runtime
-      && cg_writef(fd, "cpu.rt_runtime_us", "cpu.realtimeRuntime", err, "%" PRId64, r) < 0)
+  if (has_r && cg_writef(fd, "cpu.rt_runtime_us", "cpu.realtimeRuntime", err, "%" PRId64, r) < 0)
     return -1;
   if (!period_first
-      && cg_writef(fd, "cpu.rt_period_us", "cpu.realtimePeriod", err, "%" PRIu64,
-                   c->realtime_period)
-             < 0)
+      && cg_writef(fd, "cpu.rt_period_us", "cpu.realtimePeriod", err, "%" PRIu64, p) < 0)
     return -1;
   return 0;
 }
@@ -311,9 +306,12 @@ remember(cgroup_manager *m, const rt_work *w)
 int
 cg_rt_apply(cgroup_manager *m, cg_dir *d, const oci_cpu *c, clawrt_error *err)
 {
-  if (!c->has_realtime_period && !c->has_realtime_runtime)
+  /* a period of 0 is "not set", as for cpu.period (runc does the same) */
+  bool has_p = c->has_realtime_period && c->realtime_period != 0;
+  bool has_r = c->has_realtime_runtime;
+  if (!has_p && !has_r)
     return 0;
-  const char *field = c->has_realtime_runtime ? "cpu.realtimeRuntime" : "cpu.realtimePeriod";
+  const char *field = has_r ? "cpu.realtimeRuntime" : "cpu.realtimePeriod";
   uint64_t cur_p;
   int64_t cur_r;
   bool present;
@@ -323,14 +321,14 @@ cg_rt_apply(cgroup_manager *m, cg_dir *d, const oci_cpu *c, clawrt_error *err)
     return cg_field_error(err, field, "this kernel has no real-time group scheduling (no "
                           "cpu.rt_runtime_us: CONFIG_RT_GROUP_SCHED is off), so real-time "
                           "tasks need no cgroup budget here; drop the field");
-  uint64_t p = c->has_realtime_period ? c->realtime_period : cur_p;
-  int64_t r = c->has_realtime_runtime ? (c->realtime_runtime < 0 ? -1 : c->realtime_runtime)
-                                      : cur_r;
-  if (p == 0)
-    return cg_field_error(err, "cpu.realtimePeriod", "0 is not a period");
+  uint64_t p = has_p ? c->realtime_period : cur_p;
+  int64_t r = has_r ? (c->realtime_runtime < 0 ? -1 : c->realtime_runtime) : cur_r;
   if (r > 0 && (uint64_t) r > p)
     return cg_field_error(err, field, "a runtime of %" PRId64 " us is more than the period of "
                           "%" PRIu64 " us", r, p);
+  /* not growing: what the parents hold for the leaf now is enough */
+  if (cg_rt_ratio(p, r) <= cg_rt_ratio(cur_p, cur_r))
+    return leaf_write(d->fd, has_p, p, has_r, r, cur_p, err);
 
   cleanup_close int mountfd = lock_hierarchy(m, d, err);
   if (mountfd < 0)
@@ -360,7 +358,7 @@ cg_rt_apply(cgroup_manager *m, cg_dir *d, const oci_cpu *c, clawrt_error *err)
           goto out;
         }
     }
-  if (leaf_write(d->fd, c, cur_p, err) < 0)
+  if (leaf_write(d->fd, has_p, p, has_r, r, cur_p, err) < 0)
     goto out;
   remember(m, &w);
   rc = 0;
