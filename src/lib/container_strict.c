@@ -132,10 +132,10 @@ check_dir(const cgroup_manager *m, const cg_dir *d, const char *origin, clawrt_e
       if (rc == 0 && pid)
         {
           cleanup_free char *where
-              = strcmp(path, d->rel) == 0 ? xstrdup("") : xasprintf(", in its sub-cgroup `%s`,", path);
-          rc = clawrt_error_set(err, EBUSY,
+              = strcmp(path, d->rel) == 0 ? xstrdup("") : xasprintf(", in its sub-cgroup `/%s`,", path);
+          rc = clawrt_error_set(err, 0,
                                 "%s: strict mode: item 1 (own leaf cgroup): linux.cgroupsPath: "
-                                "the cgroup `%s` (%s)%s already holds pid %d, another "
+                                "the cgroup `/%s` (%s)%s already holds pid %d, another "
                                 "container's: the two would share limits and see each other; "
                                 "give linux.cgroupsPath a path no live container uses",
                                 origin, d->rel, hier, where, (int) pid);
@@ -158,9 +158,9 @@ check_dir(const cgroup_manager *m, const cg_dir *d, const char *origin, clawrt_e
       if (self)
         break;
       if (pid)
-        return clawrt_error_set(err, EBUSY,
+        return clawrt_error_set(err, 0,
                                 "%s: strict mode: item 1 (own leaf cgroup): linux.cgroupsPath: "
-                                "the cgroup `%s` (%s) would lie inside `%s`, which holds pid %d "
+                                "the cgroup `/%s` (%s) would lie inside `/%s`, which holds pid %d "
                                 "(another container's?): it would count against, and be seen "
                                 "by, that cgroup; give linux.cgroupsPath a path no live "
                                 "container uses",

@@ -323,6 +323,7 @@ remove_all(cgroup_manager *m)
 {
   clawrt_error e = { 0 };
   bool keep = cg_is_default_path(m);
+  cg_rt_leaf_zero(m);
   for (size_t i = 0; i < m->n; i++)
     {
       remove_one(m->root_prefix, &m->dirs[i], keep, &e);
@@ -658,6 +659,7 @@ cgroup_destroy(cgroup_manager *m, clawrt_error *err)
       clawrt_error_clear(&e);
     }
   bool keep = cg_is_default_path(m);
+  cg_rt_leaf_zero(m);
   for (size_t i = 0; i < m->n; i++)
     {
       clawrt_error e = { 0 };

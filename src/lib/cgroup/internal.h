@@ -156,6 +156,9 @@ bool cg_valid_page_size(const char *s);
  * needs (recorded in m->rt_given); cg_rt_release gives it back once the
  * leaf is gone.  The pure parts below are exposed for the unit test. */
 int cg_rt_apply(cgroup_manager *m, cg_dir *d, const oci_cpu *c, clawrt_error *err);
+/* Before the leaf is removed: its runtime to 0, so the parents can shrink
+ * at once rather than when the kernel frees the removed cgroup. */
+void cg_rt_leaf_zero(const cgroup_manager *m);
 void cg_rt_release(cgroup_manager *m);
 
 typedef struct cg_rt_level {

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -351,9 +352,10 @@ cg_rt_apply(cgroup_manager *m, cg_dir *d, const oci_cpu *c, clawrt_error *err)
           clawrt_error_set(err, e,
                            "linux.resources.%s: the container's parent cgroup /%s needs "
                            "%" PRId64 " us of real-time runtime per %" PRIu64 " us for its "
-                           "children, and the kernel refused it: the real-time time above it "
-                           "is given out (the host total is kernel.sched_rt_runtime_us per "
-                           "kernel.sched_rt_period_us)",
+                           "children, and the kernel refused it: the cgroups above it have "
+                           "no real-time runtime left to give (the whole host has "
+                           "kernel.sched_rt_runtime_us per kernel.sched_rt_period_us); ask for "
+                           "less or stop other real-time containers",
                            field, w.anc[i], w.target[i], w.lv[i].period);
           goto out;
         }
@@ -367,6 +369,37 @@ out:
     rollback(&w, written);
   work_free(&w);
   return rc;
+}
+
+void
+cg_rt_leaf_zero(const cgroup_manager *m)
+{
+  cg_dir *d = m->rt_given_len ? cg_dir_for(m, CG_CPU) : NULL;
+  clawrt_error e = { 0 };
+  /* EBUSY while a real-time task is still there: then the rmdir and the
+   * wait in cg_rt_release cover it */
+  if (d && !d->v2 && d->fd >= 0 && write_runtime(d->fd, 0, &e) < 0)
+    clawrt_error_clear(&e);
+}
+
+/* The kernel counts a removed cgroup until its last reference goes, a
+ * moment after rmdir: a parent cannot shrink below it until then. */
+static void
+write_trim(int fd, int64_t v)
+{
+  clawrt_error e = { 0 };
+  for (unsigned wait = 1, waited = 0;; wait = wait < 32 ? wait * 2 : 32)
+    {
+      if (write_runtime(fd, v, &e) == 0)
+        return;
+      int errnum = e.errnum;
+      clawrt_error_clear(&e);
+      if (errnum != EINVAL || waited >= 500)
+        return;
+      struct timespec ts = { 0, (long) wait * 1000000L };
+      nanosleep(&ts, NULL);
+      waited += wait;
+    }
 }
 
 void
@@ -398,8 +431,8 @@ cg_rt_release(cgroup_manager *m)
         }
       uint64_t given = k < m->rt_given_len ? m->rt_given[k] : 0;
       int64_t v = cg_rt_trim(period, runtime, sum, given, owned_top && k == 0);
-      if (v < runtime && write_runtime(fd, v, &e) < 0)
-        clawrt_error_clear(&e);
+      if (v < runtime)
+        write_trim(fd, v);
     }
   for (size_t k = 0; k < n; k++)
     free(anc[k]);

@@ -149,17 +149,29 @@ strict_host_binds(const oci_spec *spec, const char *origin, clawrt_error *err)
       if (!is_bind(m) || m->source == NULL || m->source[0] != '/')
         continue;
       cleanup_free char *src = normalize(m->source);
-      const char *what = NULL;
-      if (at_or_below(src, "/sys/fs/cgroup") || at_or_below("/sys/fs/cgroup", src))
-        what = "shows the host's cgroup tree (every other container's cgroups and pressure)";
+      const char *what = NULL, *instead = NULL;
+      if (at_or_below(src, "/sys/fs/cgroup"))
+        {
+          what = "shows the host's cgroup tree (every other container's cgroups and pressure)";
+          instead = "use a mount of type \"cgroup\" on /sys/fs/cgroup instead";
+        }
+      else if (at_or_below("/sys/fs/cgroup", src))
+        {
+          what = "carries the host's cgroup tree below it (every other container's cgroups "
+                 "and pressure)";
+          instead = "mount sysfs and a mount of type \"cgroup\" instead, or bind a directory "
+                    "of your own";
+        }
       else if (at_or_below(src, "/proc"))
-        what = "shows the host's /proc (host-wide pressure, every process's cgroup)";
+        {
+          what = "shows the host's /proc (host-wide pressure, every process's cgroup)";
+          instead = "the container's own /proc is a mount of type \"proc\"";
+        }
       if (what)
         return clawrt_error_set(err, EPERM,
                                 "%s: strict mode: item 2 (hide host cgroups and pressure): "
-                                "mounts[%zu]: a bind of `%s` %s; use a mount of type \"cgroup\" "
-                                "for /sys/fs/cgroup, or bind a directory of your own",
-                                origin, i, m->source, what);
+                                "mounts[%zu]: a bind of `%s` %s; %s",
+                                origin, i, m->source, what, instead);
     }
   return 0;
 }
