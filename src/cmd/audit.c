@@ -35,10 +35,13 @@ print_text(const audit_report *r, const char *bundle)
     printf("%-8s %-30s %s\n", audit_severity_name(r->findings[i].severity), r->findings[i].path,
            r->findings[i].message);
   if (r->strict_refusal)
-    printf("strict mode would refuse this bundle: %s\n", r->strict_refusal);
+    printf("strict mode %s this bundle: %s\n", r->strict ? "is on and refuses" : "would refuse",
+           r->strict_refusal);
   else if (r->strict_changes.len)
     {
-      printf("strict mode (io.clawrt.strict=true) would change:\n");
+      printf(r->strict ? "strict mode is on (the findings above are of the config it makes); "
+                         "it changes:\n"
+                       : "strict mode (io.clawrt.strict=true) would change:\n");
       for (size_t i = 0; i < r->strict_changes.len; i++)
         printf("  - %s\n", r->strict_changes.v[i]);
     }
@@ -69,6 +72,8 @@ print_json(const audit_report *r, const char *bundle, clawrt_error *err)
   json_gen_array_close(g);
   json_gen_key(g, "strict");
   json_gen_object_open(g);
+  json_gen_key(g, "on");
+  json_gen_bool(g, r->strict);
   json_gen_key(g, "refusal");
   if (r->strict_refusal)
     json_gen_string(g, r->strict_refusal);
@@ -141,7 +146,7 @@ run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_err
   if (bundle_load(dir, NULL, &b, err) < 0)
     return -1;
   audit_report r;
-  int rc = audit_spec(b->spec, b->dir, &r, err);
+  int rc = audit_spec(b->spec, b->dir, g->strict, &r, err);
   if (rc == 0)
     rc = strcmp(format, "json") == 0 ? print_json(&r, b->dir, err) : (print_text(&r, b->dir), 0);
   if (rc == 0 && fail_on >= 0 && audit_max_severity(&r) >= fail_on)
@@ -162,12 +167,15 @@ const cli_command cmd_audit = {
       "allow-by-default seccomp profile, no no_new_privileges, no memory or pids\n"
       "limit, a writable root, default masked paths missing, device nodes and\n"
       "device cgroup rules beyond the defaults, sysctls, shared propagation.\n"
-      "It ends with what strict mode (io.clawrt.strict=true) would change.\n"
+      "It ends with what strict mode (io.clawrt.strict=true) would change, or\n"
+      "why it would refuse the bundle.  When strict mode is on (the annotation,\n"
+      "or `clawrt --strict audit`) the findings are those of the config strict\n"
+      "mode makes, and a refusal is a finding (strict-refused, high).\n"
       "\n"
       "With --fail-on LEVEL the exit status is 1 when a finding reaches LEVEL,\n"
       "so that audit can gate a deployment; without it, 0.  --format json is\n"
       "stable for tools: {bundle, findings[{severity,id,path,message}],\n"
-      "strict{refusal,changes[]}, max_severity}.",
+      "strict{on,refusal,changes[]}, max_severity}.",
   .flags = flags,
   .run = run,
 };

@@ -6,13 +6,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cmd.h"
+#include "policy/strict.h"
 #include "spec_default.h"
 #include "util.h"
 
 enum {
   F_BUNDLE = 1,
   F_ROOTLESS,
+  F_STRICT,
+  F_EFFECTIVE,
 };
 
 static const cli_flag flags[] = {
@@ -20,6 +24,11 @@ static const cli_flag flags[] = {
     F_BUNDLE },
   { "rootless", 0, NULL, "make a config for a container started by an unprivileged user",
     F_ROOTLESS },
+  { "strict", 0, NULL, "make a strict-mode config: io.clawrt.strict=true and what it enforces",
+    F_STRICT },
+  { "effective", 0, NULL,
+    "print the config clawrt would run for the bundle, after policies; write nothing",
+    F_EFFECTIVE },
   { NULL, 0, NULL, NULL, 0 },
 };
 
@@ -50,10 +59,50 @@ write_config(const char *bundle, const char *text, size_t len, clawrt_error *err
 }
 
 static int
+emit_to_stdout(const oci_spec *spec, clawrt_error *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (oci_spec_emit(spec, &text, &len, err) < 0)
+    return -1;
+  bool newline = len > 0 && text[len - 1] != '\n';
+  if (write_all(STDOUT_FILENO, text, len) < 0 || (newline && write_all(STDOUT_FILENO, "\n", 1) < 0))
+    return clawrt_error_set(err, errno, "write the config to stdout");
+  return 0;
+}
+
+/* The bundle as create would run it: loaded and validated, then the
+ * policies (strict mode when the annotation, --strict or clawrt --strict
+ * asks).  What strict mode adds that is not in the config (its seccomp
+ * layer) is said on stderr with the rest of its changes. */
+static int
+effective(const char *bundle_dir, bool strict, clawrt_error *err)
+{
+  bundle *b = NULL;
+  if (bundle_load(bundle_dir, NULL, &b, err) < 0)
+    return -1;
+  int rc = 0;
+  if (strict_requested(b->spec, strict))
+    {
+      oci_strv changes = { xmalloc0(sizeof(char *)), 0 };
+      rc = strict_apply(b->spec, b->origin, &changes, err);
+      for (size_t i = 0; rc == 0 && i < changes.len; i++)
+        fprintf(stderr, "strict mode: %s\n", changes.v[i]);
+      for (size_t i = 0; i < changes.len; i++)
+        free(changes.v[i]);
+      free(changes.v);
+    }
+  if (rc == 0)
+    rc = emit_to_stdout(b->spec, err);
+  bundle_free(b);
+  return rc;
+}
+
+static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
   const char *bundle = ".";
-  bool rootless = false;
+  bool rootless = false, strict = false, show_effective = false;
   cli_parser p;
   cli_init(&p, &cmd_spec, argc, argv, 1);
   const char *v;
@@ -72,13 +121,31 @@ run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_err
       case F_ROOTLESS:
         rootless = cli_bool(v);
         break;
+      case F_STRICT:
+        strict = cli_bool(v);
+        break;
+      case F_EFFECTIVE:
+        show_effective = cli_bool(v);
+        break;
       }
   if (cli_args(&p, 0, 0, "", err) < 0)
     return -1;
+  if (show_effective)
+    {
+      if (rootless)
+        return clawrt_error_set(err, EINVAL, "spec: --rootless makes a new config; --effective "
+                                "shows an existing bundle's: give one of them");
+      return effective(bundle, strict || g->strict, err);
+    }
 
   oci_spec *spec = spec_default();
   if (rootless)
     spec_make_rootless(spec, geteuid(), getegid());
+  if ((strict || g->strict) && strict_apply(spec, "config.json", NULL, err) < 0)
+    {
+      oci_spec_free(spec);
+      return clawrt_error_wrap(err, "spec --strict%s", rootless ? " --rootless" : "");
+    }
   cleanup_free char *text = NULL;
   size_t len = 0;
   int r = oci_spec_emit(spec, &text, &len, err);
@@ -103,7 +170,17 @@ const cli_command cmd_spec = {
       "\n"
       "With --rootless the container also gets a user namespace that maps root\n"
       "inside to the calling user, no network namespace, /sys bound from the\n"
-      "host, and no cgroup limits: what an unprivileged user can set up.",
+      "host, and no cgroup limits: what an unprivileged user can set up.\n"
+      "\n"
+      "With --strict the config is made for strict mode: the annotation\n"
+      "io.clawrt.strict=true, and in the config what strict mode enforces\n"
+      "(doc/strict-mode.md), so that it can be read and edited.\n"
+      "\n"
+      "With --effective nothing is written: the bundle's config.json is read,\n"
+      "checked as create checks it, the policies are applied (strict mode when\n"
+      "the annotation, --strict or `clawrt --strict` asks) and the config clawrt\n"
+      "would run is printed on stdout; strict mode's changes, with what it adds\n"
+      "outside the config (its seccomp filter), are listed on stderr.",
   .flags = flags,
   .run = run,
 };

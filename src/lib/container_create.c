@@ -311,6 +311,17 @@ container_cgroup_create(const bundle *b, const clawrt_globals *g, const char *id
   return rc;
 }
 
+/* A full or read-only state root: name it, so the fix is plain (what was
+ * there before is untouched: files are replaced by rename only). */
+static void
+state_root_error(clawrt_error *err, const char *root)
+{
+  if (err->errnum == ENOSPC || err->errnum == EDQUOT)
+    clawrt_error_wrap(err, "state root `%s` is full (free space there and retry)", root);
+  else if (err->errnum == EROFS)
+    clawrt_error_wrap(err, "state root `%s` is on a read-only filesystem", root);
+}
+
 static void
 undo_create(created *c)
 {
@@ -403,6 +414,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   if (state_open_root(g->root, &c->rootfd, err) < 0
       || state_reserve(c->rootfd, id, &c->dirfd, err) < 0)
     {
+      state_root_error(err, g->root);
       created_free(c);
       return -1;
     }
@@ -437,14 +449,14 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   if (oci_spec_emit(spec, &cfg, &cfglen, err) < 0
       || atomic_write_at(c->dirfd, "config.json", cfg, cfglen, 0600, err) < 0
       || state_write(c->dirfd, st, err) < 0)
-    goto fail;
+    goto state_fail;
   fault_point("create:after-state");
   if (container_cgroup_create(c->plan->b, g, id, &c->cg, err) < 0)
     goto fail;
   fault_point("create:after-cgroup");
   st->cgroup_json = cgroup_serialize(c->cg);
   if (state_write(c->dirfd, st, err) < 0)
-    goto fail;
+    goto state_fail;
   if (o->console_socket && terminal_console_connect(o->console_socket, &console, err) < 0)
     goto fail;
   if (sync_socketpair(sv, err) < 0)
@@ -506,12 +518,14 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   st->pid_start_time = proc_start_time(c->pid);
   fault_point("create:before-state-final");
   if (state_write(c->dirfd, st, err) < 0)
-    goto fail;
+    goto state_fail;
   if (o->pid_file && container_write_pid_file(o->pid_file, c->pid, err) < 0)
     goto fail;
   *out = c;
   return 0;
 
+state_fail:
+  state_root_error(err, g->root);
 fail:
   rootfs_fds_close(&rfds);
   if (sv[0] >= 0)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,6 +189,12 @@ container_release(int dirfd, container_state *st, clawrt_error *err)
   if (pidfd < 0)
     return clawrt_error_set_complete(err, ESRCH, "cannot start a container that has stopped");
   fault_point("start:before-release");
+  /* on a read-only root the fifo would stay and say "created" of a
+   * container that runs: refuse before anything is released */
+  struct statvfs vfs;
+  if (fstatvfs(dirfd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    return clawrt_error_set_complete(err, EROFS, "cannot start %s: its state directory is on a "
+                            "read-only filesystem (remount --root read-write)", st->id);
   cleanup_close int fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return clawrt_error_set(err, errno, "open exec.fifo");
@@ -213,8 +220,15 @@ container_release(int dirfd, container_state *st, clawrt_error *err)
     return clawrt_error_set(err, errno ? errno : EIO, "read exec.fifo");
   fault_point("start:after-release");
   st->started = true;
-  if (state_write(dirfd, st, err) < 0)
-    return -1;
+  /* the init runs whether or not this is recorded (the fifo is gone,
+   * which is what says "running"): a full disk is no reason to fail */
+  clawrt_error e = { 0 };
+  if (state_write(dirfd, st, &e) < 0)
+    {
+      cleanup_free char *t = clawrt_error_text(&e);
+      log_warn("container %s started, but its state was not updated: %s", st->id, t);
+      clawrt_error_clear(&e);
+    }
   return read_init_result(fifo, pidfd, err);
 }
 
@@ -490,6 +504,12 @@ container_delete(const clawrt_globals *g, const char *id, bool force, clawrt_err
     return -1;
   if (state_open(rootfd, id, LOCK_EX, &dirfd, err) < 0)
     return -1;
+  /* the state of a read-only root could not be removed: refuse before the
+   * container is killed, not after */
+  struct statvfs vfs;
+  if (fstatvfs(rootfd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    return clawrt_error_set_complete(err, EROFS, "cannot delete %s: state root `%s` is on a "
+                            "read-only filesystem (remount it read-write)", id, g->root);
   if (state_read(dirfd, &st, err) < 0)
     {
       /* a create killed before it wrote its state: nothing runs from it

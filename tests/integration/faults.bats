@@ -8,7 +8,6 @@ load helpers
 
 setup() {
   requires_root
-  runtime_is clawrt || skip "CLAWRT_TEST_STOP_AT is clawrt's own fault injection"
   setup_bundle
   ID=f${CLAWRT_TEST_MARK//[^0-9]/}
   # the container's cgroup: the bundle's, or the default one named after the id
@@ -22,6 +21,12 @@ setup() {
 
 teardown() {
   teardown_bundle
+  if [ -n "${SMALL_ROOT:-}" ] && mountpoint -q "$SMALL_ROOT"; then
+    mount -o remount,rw "$SMALL_ROOT" 2>/dev/null || true
+    rm -f "$SMALL_ROOT/.fill"
+    CLAWRT_ROOT=$SMALL_ROOT teardown_bundle
+    umount -l "$SMALL_ROOT"
+  fi
 }
 
 # stop_at STEP CMD...: run `clawrt CMD...` with the fault at STEP; it must
@@ -29,6 +34,7 @@ teardown() {
 stop_at() {
   local step=$1
   shift
+  runtime_is clawrt || skip "CLAWRT_TEST_STOP_AT is clawrt's own fault injection"
   CLAWRT_TEST_STOP_AT=$step run_nopipe clawrt "$@"
   if [ "$status" != 137 ]; then
     echo "clawrt $* with CLAWRT_TEST_STOP_AT=$step: status $status, expected 137 (SIGKILL)" >&2
@@ -237,4 +243,120 @@ delete_step() {
   CLAWRT_TEST_STOP_AT=exec:after-clone run clawrt delete --force "$ID"
   [ "$status" = 0 ]
   assert_nothing_left "$ID"
+}
+
+# ---- a state root that cannot be written ------------------------------------
+
+# small_root: a 1 MiB tmpfs as --root, holding one created and one running
+# container (the existing state that must survive).
+small_root() {
+  SMALL_ROOT=$BATS_TEST_TMPDIR/smallroot
+  mkdir -p "$SMALL_ROOT"
+  mount -t tmpfs -o size=1m,mode=0700 clawrt-test-root "$SMALL_ROOT"
+  CLAWRT_ROOT=$SMALL_ROOT
+  run_nopipe clawrt create -b "$BUNDLE" "${ID}c"
+  [ "$status" = 0 ]
+  run_nopipe clawrt run -d -b "$BUNDLE" "${ID}r"
+  [ "$status" = 0 ]
+  SAVED_STATE=$(cat "$SMALL_ROOT/${ID}c/state.json" "$SMALL_ROOT/${ID}r/state.json")
+}
+
+# The state that was there is there, unchanged, and says what runs.
+assert_state_kept() {
+  [ "$(cat "$SMALL_ROOT/${ID}c/state.json" "$SMALL_ROOT/${ID}r/state.json")" = "$SAVED_STATE" ]
+  run clawrt list -q
+  [ "$status" = 0 ]
+  [ "$output" = "$(printf '%s\n' "${ID}c" "${ID}r")" ]
+  wait_for_status "${ID}c" created 1
+  wait_for_status "${ID}r" running 1
+}
+
+# No exit by a signal, no stray files: the create left nothing.
+assert_clean_failure() {
+  [ "$status" -ge 1 ] && [ "$status" -lt 128 ]
+  [ ! -e "$SMALL_ROOT/${ID}n" ]
+  [ -z "$(ls -A "$SMALL_ROOT" | grep -v -e "^${ID}c\$" -e "^${ID}r\$" -e '^\.fill$')" ]
+}
+
+@test "faults: a read-only --root: clear errors, existing state kept" {
+  small_root
+  mount -o remount,ro "$SMALL_ROOT"
+  run_nopipe clawrt create -b "$BUNDLE" "${ID}n"
+  echo "$output"
+  assert_clean_failure
+  output_has "read-only"
+  run_nopipe clawrt run -d -b "$BUNDLE" "${ID}n"
+  assert_clean_failure
+  output_has "read-only"
+  # what would need a write says so before it changes anything
+  run clawrt start "${ID}c"
+  echo "$output"
+  [ "$status" = 1 ]
+  output_has "read-only"
+  run clawrt delete --force "${ID}r"
+  echo "$output"
+  [ "$status" = 1 ]
+  output_has "read-only"
+  # reading still works, and nothing was lost or half-done
+  assert_state_kept
+  run clawrt exec "${ID}r" true
+  [ "$status" = 0 ]
+  mount -o remount,rw "$SMALL_ROOT"
+  run clawrt start "${ID}c"
+  [ "$status" = 0 ]
+  run clawrt delete --force "${ID}c"
+  [ "$status" = 0 ]
+  run clawrt delete --force "${ID}r"
+  [ "$status" = 0 ]
+  assert_nothing_left "${ID}c" "${ID}r" "${ID}n"
+}
+
+@test "faults: a full --root: clear errors, existing state kept" {
+  small_root
+  # fill it to the last block
+  dd if=/dev/zero of="$SMALL_ROOT/.fill" bs=4k 2>/dev/null || true
+  run_nopipe clawrt create -b "$BUNDLE" "${ID}n"
+  echo "$output"
+  assert_clean_failure
+  output_has "No space left on device"
+  run_nopipe clawrt run -d -b "$BUNDLE" "${ID}n"
+  assert_clean_failure
+  # many attempts do not eat the old state either
+  local i
+  for i in 1 2 3 4 5; do
+    run_nopipe clawrt create -b "$BUNDLE" "${ID}n"
+    assert_clean_failure
+  done
+  assert_state_kept
+  run clawrt exec "${ID}r" true
+  [ "$status" = 0 ]
+  # delete frees space: it works on a full disk
+  run clawrt delete --force "${ID}r"
+  echo "$output"
+  [ "$status" = 0 ]
+  [ ! -e "$SMALL_ROOT/${ID}r" ]
+  rm -f "$SMALL_ROOT/.fill"
+  run clawrt start "${ID}c"
+  [ "$status" = 0 ]
+  run clawrt delete --force "${ID}c"
+  [ "$status" = 0 ]
+  assert_nothing_left "${ID}c" "${ID}r" "${ID}n"
+}
+
+@test "faults: start on a full --root starts the container and says the state lagged" {
+  runtime_is clawrt || skip "runc fails start after it has released the container"
+  small_root
+  dd if=/dev/zero of="$SMALL_ROOT/.fill" bs=4k 2>/dev/null || true
+  run clawrt start "${ID}c"
+  echo "$output"
+  [ "$status" = 0 ]
+  output_has "state was not updated"
+  # the status is right all the same: it runs
+  wait_for_status "${ID}c" running 10
+  is_container_program "$(container_pid "${ID}c")"
+  run clawrt delete --force "${ID}c"
+  [ "$status" = 0 ]
+  run clawrt delete --force "${ID}r"
+  [ "$status" = 0 ]
+  assert_nothing_left "${ID}c" "${ID}r"
 }

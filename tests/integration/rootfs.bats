@@ -106,6 +106,12 @@ bundle_on_shared_mount() {
   [ "$status" -eq 0 ]
   [ "$output" = end ]
   ! grep -q " $ROOTFS/" /proc/self/mountinfo
+  # unbindable applies once the rootfs is in place (a bind of it needs a
+  # bindable parent first)
+  update_config '.linux.rootfsPropagation = "unbindable"'
+  run_sh "$show"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *unbindable* ]]
 }
 
 @test "a bad rootfsPropagation is refused" {

@@ -94,6 +94,12 @@ test_full(void)
 {
   char *root = hybrid();
   leaf(root, "clawrt/c1");
+  /* real-time settings as a new cgroup has them: the parent gets what the
+   * leaf needs first */
+  fake_file(root, "cpu,cpuacct/clawrt/c1/cpu.rt_period_us", "1000000\n");
+  fake_file(root, "cpu,cpuacct/clawrt/c1/cpu.rt_runtime_us", "0\n");
+  fake_file(root, "cpu,cpuacct/clawrt/cpu.rt_period_us", "1000000\n");
+  fake_file(root, "cpu,cpuacct/clawrt/cpu.rt_runtime_us", "0\n");
   fake_file(root, "cpuset/clawrt/cpuset.cpus", "");
   fake_file(root, "cpuset/clawrt/cpuset.mems", "");
   fake_file(root, "unified/clawrt/cgroup.subtree_control", "");
@@ -108,7 +114,7 @@ test_full(void)
                   .realtime_period = 1000000, .has_realtime_period = true,
                   .realtime_runtime = 950000, .has_realtime_runtime = true, .idle = 1,
                   .has_idle = true, .cpus = "2-3", .mems = "0" };
-  oci_pids pids = { .limit = 100 };
+  oci_pids pids = { .limit = 100, .has_limit = true };
   oci_weight_device wd = { .major = 8, .minor = 0, .weight = 300, .has_weight = true };
   oci_throttle_device rbps = { .major = 8, .minor = 0, .rate = 1048576 };
   oci_throttle_device wiops = { .major = 8, .minor = 16, .rate = 100 };
@@ -159,10 +165,12 @@ test_full(void)
   CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.cfs_period_us", "100000"), "cpu.period");
   CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.cfs_quota_us", "50000"), "cpu.quota");
   CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.cfs_burst_us", "1000"), "cpu.burst");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.rt_period_us", "1000000"),
+  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.rt_period_us", "1000000\n1000000"),
         "cpu.realtimePeriod");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.rt_runtime_us", "950000"),
+  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.rt_runtime_us", "0\n950000"),
         "cpu.realtimeRuntime");
+  CHECK(fake_is(root, "cpu,cpuacct/clawrt/cpu.rt_runtime_us", "0\n950000"),
+        "the parent got the real-time runtime first");
   CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.idle", "1"), "cpu.idle");
   CHECK(fake_is(root, "cpuset/clawrt/cpuset.cpus", "0-3"),
         "cpuset: the empty parent got the root's cpus");
@@ -460,10 +468,22 @@ test_update(void)
                        "100000000 (checkBeforeUpdate is set)"),
         "checkBeforeUpdate: %s", errtext(&e));
   clawrt_error_clear(&e);
-  oci_pids p = { .limit = -1 };
+  oci_pids p = { .limit = 0 };
   oci_resources rp = { .pids = &p };
-  CHECK(cgroup_update(m, &rp, &e) == 0 && fake_is(root, "pids/clawrt/u1/pids.max", "max"),
+  CHECK(cgroup_update(m, &rp, &e) == 0 && fake_is(root, "pids/clawrt/u1/pids.max", ""),
+        "pids without a limit: untouched");
+  p.has_limit = true;
+  CHECK(cgroup_update(m, &rp, &e) == 0 && fake_is(root, "pids/clawrt/u1/pids.max", "0"),
+        "pids limit 0 is a limit (runtime-spec 1.3)");
+  p.limit = -1;
+  CHECK(cgroup_update(m, &rp, &e) == 0 && fake_is(root, "pids/clawrt/u1/pids.max", "0" "max"),
         "pids limit -1 is max");
+  p.limit = -2;
+  CHECK(cgroup_update(m, &rp, &e) < 0
+            && has(&e, "linux.resources.pids.limit: -2 is not a limit")
+            && fake_is(root, "pids/clawrt/u1/pids.max", "0" "max"),
+        "below -1: %s", errtext(&e));
+  clawrt_error_clear(&e);
   oci_network net = { .class_id = 1, .has_class_id = true };
   oci_resources rn = { .network = &net };
   CHECK(cgroup_update(m, &rn, &e) < 0 && has(&e, "network.classID: the net_cls controller is not "

@@ -93,7 +93,7 @@ test_full(void)
   oci_cpu cpu = { .shares = 1024, .has_shares = true, .quota = 50000, .has_quota = true,
                   .period = 100000, .has_period = true, .burst = 1000, .has_burst = true,
                   .idle = 0, .has_idle = true, .cpus = "0-1", .mems = "0" };
-  oci_pids pids = { .limit = 0 };
+  oci_pids pids = { .limit = 0, .has_limit = true };
   oci_weight_device wd = { .major = 8, .minor = 0, .weight = 1000, .has_weight = true };
   oci_throttle_device rbps = { .major = 8, .minor = 0, .rate = 1048576 };
   oci_throttle_device wiops = { .major = 8, .minor = 16, .rate = 100 };
@@ -130,7 +130,7 @@ test_full(void)
   CHECK(fake_is(root, "clawrt/c1/cpu.idle", "0"), "cpu.idle");
   CHECK(fake_is(root, "clawrt/c1/cpuset.cpus", "0-1") && fake_is(root, "clawrt/c1/cpuset.mems", "0"),
         "cpus, mems");
-  CHECK(fake_is(root, "clawrt/c1/pids.max", "max"), "pids.limit 0 -> max");
+  CHECK(fake_is(root, "clawrt/c1/pids.max", "0"), "pids.limit 0 is a limit (runtime-spec 1.3)");
   CHECK(fake_is(root, "clawrt/c1/io.weight", "default 4950" "8:0 10000"),
         "blockIO.weight and weightDevice converted into io.weight");
   CHECK(fake_is(root, "clawrt/c1/io.max", "8:0 rbps=1048576" "8:16 wiops=100"),

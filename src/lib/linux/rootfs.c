@@ -110,7 +110,12 @@ rootfs_prepare(const rootfs_config *cfg, int *rootfdp, clawrt_error *err)
   cleanup_close int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (slash < 0)
     return clawrt_error_set(err, errno, "open /");
-  if (mount_set_propagation(slash, prop ? prop : (MS_SLAVE | MS_REC), err) < 0)
+  /* an unbindable "/" could not give the rootfs bind below: private for
+   * now, unbindable once everything is mounted (rootfs_finalize) */
+  unsigned long first = prop ? prop : (MS_SLAVE | MS_REC);
+  if (first & MS_UNBINDABLE)
+    first = MS_PRIVATE | (first & MS_REC);
+  if (mount_set_propagation(slash, first, err) < 0)
     return clawrt_error_wrap(err, "make / %s", prop ? "per rootfsPropagation" : "rslave");
 
   cleanup_close int rootfd = -1;

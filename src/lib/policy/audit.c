@@ -46,7 +46,9 @@ add(audit_report *r, audit_severity sev, const char *id, const char *path, const
   va_end(ap);
 }
 
-/* Namespaces, and how bad sharing each one with the host is. */
+/* ---- namespaces --------------------------------------------------------- */
+
+/* How bad sharing each namespace with the host is. */
 static const struct {
   const char *type;
   audit_severity shared;
@@ -86,6 +88,8 @@ audit_namespaces(const oci_spec *spec, audit_report *r)
     }
 }
 
+/* ---- mounts ------------------------------------------------------------- */
+
 static bool
 is_bind(const oci_mount *m)
 {
@@ -98,6 +102,26 @@ under(const char *path, const char *dir)
 {
   size_t n = strlen(dir);
   return dir[0] && strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Host paths whose bind hands the container the host: its kernel
+ * interfaces, its devices, its runtime sockets, its configuration, its boot
+ * files, other runtimes' storage. */
+static const char *const sensitive_paths[] = {
+  "/proc", "/sys", "/dev", "/run", "/var/run", "/etc", "/boot", "/root", "/lib/modules",
+  "/usr/lib/modules", "/var/lib/docker", "/var/lib/containers", "/var/lib/kubelet",
+};
+
+static bool
+sensitive(const char *src)
+{
+  /* "/" and "//": the whole host */
+  if (src[strspn(src, "/")] == '\0')
+    return true;
+  for (size_t i = 0; i < sizeof sensitive_paths / sizeof sensitive_paths[0]; i++)
+    if (under(src, sensitive_paths[i]))
+      return true;
+  return false;
 }
 
 static void
@@ -114,6 +138,10 @@ audit_mounts(const oci_spec *spec, const char *bundle_dir, audit_report *r)
           const char *src = m->source ? m->source : "";
           bool own = src[0] != '/' || (bundle_dir && under(src, bundle_dir));
           bool ro = strv_contains(&m->options, "ro") || strv_contains(&m->options, "rro");
+          if (!own && sensitive(src))
+            add(r, AUDIT_CRITICAL, "sensitive-host-bind", path,
+                "bind of the host's `%s` on %s exposes host state to the container", src,
+                m->destination);
           if (!ro)
             {
               if (own)
@@ -121,23 +149,21 @@ audit_mounts(const oci_spec *spec, const char *bundle_dir, audit_report *r)
                     src, m->destination);
               else
                 add(r, AUDIT_HIGH, "rw-host-bind", path,
-                    "read-write bind of the host path `%s` on %s: any other container that mounts it shares files with this one",
+                    "read-write bind of the host path `%s` on %s: any other container that "
+                    "mounts it shares files with this one",
                     src, m->destination);
             }
           if (!strv_contains(&m->options, "nodev") || !strv_contains(&m->options, "nosuid"))
             add(r, AUDIT_MEDIUM, "bind-dev-suid", path,
                 "bind of `%s` on %s without nodev,nosuid: device nodes and setuid files on it work",
                 src, m->destination);
-          if (!own && (strcmp(src, "/") == 0 || under(src, "/proc") || under(src, "/sys")
-                       || under(src, "/dev") || under(src, "/var/run/docker.sock")
-                       || under(src, "/run")))
-            add(r, AUDIT_CRITICAL, "sensitive-host-bind", path,
-                "bind of the host's `%s` exposes host state to the container", src);
         }
       else if (strcmp(type, "sysfs") == 0 && !strv_contains(&m->options, "ro"))
         add(r, AUDIT_MEDIUM, "rw-sysfs", path, "sysfs mounted read-write on %s", m->destination);
     }
 }
+
+/* ---- capabilities ------------------------------------------------------- */
 
 static const struct {
   const char *cap;
@@ -153,10 +179,10 @@ static const struct {
   { "CAP_DAC_READ_SEARCH", AUDIT_HIGH, "open_by_handle_at: reads files outside the container's root" },
   { "CAP_SYS_BOOT", AUDIT_HIGH, "reboots the host (or its pid namespace)" },
   { "CAP_BPF", AUDIT_HIGH, "loads BPF programs" },
-  { "CAP_PERFMON", AUDIT_MEDIUM, "observes the whole system's performance counters" },
   { "CAP_SYS_TIME", AUDIT_HIGH, "sets the host's clock" },
   { "CAP_MAC_ADMIN", AUDIT_HIGH, "changes the LSM policy" },
   { "CAP_MAC_OVERRIDE", AUDIT_HIGH, "overrides the LSM policy" },
+  { "CAP_PERFMON", AUDIT_MEDIUM, "observes the whole system's performance counters" },
   { "CAP_SYSLOG", AUDIT_MEDIUM, "reads and clears the kernel log" },
   { "CAP_SYS_NICE", AUDIT_LOW, "real-time scheduling can starve other tenants" },
   { "CAP_NET_RAW", AUDIT_LOW, "raw sockets: spoofed packets on its network" },
@@ -183,6 +209,122 @@ audit_caps(const oci_spec *spec, audit_report *r)
     }
 }
 
+/* ---- devices ------------------------------------------------------------ */
+
+static bool
+wild_major(const oci_device_cgroup *d)
+{
+  return !d->has_major || d->major < 0;
+}
+
+static void
+audit_device_cgroup(const oci_resources *res, audit_report *r)
+{
+  bool deny_first = res && res->devices_len && !res->devices[0].allow
+                    && (res->devices[0].type == NULL || strcmp(res->devices[0].type, "a") == 0)
+                    && wild_major(&res->devices[0]);
+  if (!deny_first)
+    add(r, AUDIT_HIGH, "device-cgroup", "linux.resources.devices",
+        "the device cgroup does not start with deny-all: device nodes of the host may be opened");
+  for (size_t i = 0; res && i < res->devices_len; i++)
+    {
+      const oci_device_cgroup *d = &res->devices[i];
+      if (!d->allow || !wild_major(d))
+        continue;
+      char path[64];
+      snprintf(path, sizeof path, "linux.resources.devices[%zu]", i);
+      const char *access = d->access ? d->access : "rwm";
+      bool all = d->type == NULL || strcmp(d->type, "a") == 0;
+      const char *what = all                          ? "every device"
+                         : strcmp(d->type, "b") == 0 ? "every block device"
+                                                      : "every char device";
+      if (strchr(access, 'r') || strchr(access, 'w'))
+        add(r, AUDIT_CRITICAL, "device-allow-all", path,
+            "allows %s of the host (%s): /dev/mem, raw disks", what, access);
+      else
+        add(r, AUDIT_LOW, "device-allow-all", path,
+            "allows mknod of %s (%s): harmless only without CAP_MKNOD", what, access);
+    }
+}
+
+/* The nodes every container gets anyway (null, zero, full, random,
+ * urandom, tty, ptmx): listing them is no gap. */
+static bool
+default_device(const oci_device *d)
+{
+  static const int64_t nodes[][2] = { { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 },
+                                      { 1, 9 }, { 5, 0 }, { 5, 2 } };
+  if (strcmp(d->type, "c") != 0 && strcmp(d->type, "u") != 0)
+    return false;
+  for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+    if (d->major == nodes[i][0] && d->minor == nodes[i][1])
+      return true;
+  return false;
+}
+
+static void
+audit_devices(const oci_linux *l, audit_report *r)
+{
+  for (size_t i = 0; l && i < l->devices_len; i++)
+    {
+      const oci_device *d = &l->devices[i];
+      if (default_device(d))
+        continue;
+      char path[64];
+      snprintf(path, sizeof path, "linux.devices[%zu]", i);
+      bool mem = strcmp(d->type, "c") == 0 && d->major == 1
+                 && (d->minor == 1 || d->minor == 2 || d->minor == 4);
+      audit_severity sev = mem || strcmp(d->type, "b") == 0 ? AUDIT_CRITICAL : AUDIT_MEDIUM;
+      add(r, sev, "extra-device", path, "device node %s (%s %lld:%lld) beyond the defaults",
+          d->path, d->type, (long long) d->major, (long long) d->minor);
+    }
+}
+
+/* ---- sysctl ------------------------------------------------------------- */
+
+/* The namespace that isolates a sysctl, NULL when none does. */
+static const char *
+sysctl_namespace(const char *k)
+{
+  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                     "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                     "kernel.shmmni", "kernel.shm_rmid_forced" };
+  if (strncmp(k, "net.", 4) == 0)
+    return "network";
+  if (strncmp(k, "fs.mqueue.", 10) == 0)
+    return "ipc";
+  for (size_t i = 0; i < sizeof ipc / sizeof ipc[0]; i++)
+    if (strcmp(k, ipc[i]) == 0)
+      return "ipc";
+  if (strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0)
+    return "uts";
+  return NULL;
+}
+
+static void
+audit_sysctl(const oci_linux *l, audit_report *r)
+{
+  for (size_t i = 0; l && i < l->sysctl.len; i++)
+    {
+      const char *k = l->sysctl.keys[i];
+      char path[256];
+      snprintf(path, sizeof path, "linux.sysctl.%s", k);
+      const char *ns = sysctl_namespace(k);
+      const oci_namespace *n = ns ? find_ns(l, ns) : NULL;
+      if (ns == NULL)
+        add(r, AUDIT_HIGH, "sysctl", path,
+            "sets %s, which no namespace isolates: it changes the host kernel", k);
+      else if (n == NULL)
+        add(r, AUDIT_HIGH, "sysctl", path,
+            "sets %s in the host's %s namespace, which the container shares: it changes the host",
+            k, ns);
+      else if (n->path && n->path[0])
+        add(r, AUDIT_LOW, "sysctl", path, "sets %s in the joined %s namespace %s", k, ns, n->path);
+    }
+}
+
+/* ---- process, limits, the rest ------------------------------------------ */
+
 /* The masks runtimes apply by default; one missing is a window on the host. */
 static const char *const expected_masks[] = {
   "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
@@ -190,7 +332,24 @@ static const char *const expected_masks[] = {
 };
 
 static void
-audit_process_and_linux(const oci_spec *spec, audit_report *r)
+audit_masks(const oci_linux *l, audit_report *r)
+{
+  char missing[512] = "";
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof expected_masks / sizeof expected_masks[0]; i++)
+    if (l == NULL || !strv_contains(&l->masked_paths, expected_masks[i]))
+      {
+        size_t len = strlen(missing);
+        snprintf(missing + len, sizeof missing - len, "%s%s", n ? ", " : "", expected_masks[i]);
+        n++;
+      }
+  if (n)
+    add(r, AUDIT_MEDIUM, "missing-masked-path", "linux.maskedPaths",
+        "%s %s not masked: windows on the host kernel's state", missing, n == 1 ? "is" : "are");
+}
+
+static void
+audit_process(const oci_spec *spec, audit_report *r)
 {
   const oci_process *p = spec->process;
   const oci_linux *l = spec->linux;
@@ -199,6 +358,12 @@ audit_process_and_linux(const oci_spec *spec, audit_report *r)
         "not set: setuid binaries and file capabilities can raise privileges");
   if (p && p->user.uid == 0 && find_ns(l, "user") == NULL)
     add(r, AUDIT_MEDIUM, "root-user", "process.user.uid", "runs as root without a user namespace");
+}
+
+static void
+audit_linux(const oci_spec *spec, audit_report *r)
+{
+  const oci_linux *l = spec->linux;
   const oci_seccomp *sc = l ? l->seccomp : NULL;
   if (sc == NULL)
     add(r, AUDIT_HIGH, "no-seccomp", "linux.seccomp",
@@ -214,44 +379,12 @@ audit_process_and_linux(const oci_spec *spec, audit_report *r)
   if (res == NULL || res->pids == NULL || !res->pids->has_limit || res->pids->limit <= 0)
     add(r, AUDIT_MEDIUM, "no-pids-limit", "linux.resources.pids.limit",
         "no pids limit: a fork bomb exhausts the host's process table");
-  bool deny_first = res && res->devices_len && !res->devices[0].allow
-                    && (res->devices[0].type == NULL || strcmp(res->devices[0].type, "a") == 0)
-                    && !res->devices[0].has_major;
-  if (!deny_first)
-    add(r, AUDIT_HIGH, "device-cgroup", "linux.resources.devices",
-        "the device cgroup does not start with deny-all: device nodes of the host may be opened");
-  for (size_t i = 0; res && i < res->devices_len; i++)
-    if (res->devices[i].allow && (res->devices[i].type == NULL || strcmp(res->devices[i].type, "a") == 0)
-        && !res->devices[i].has_major)
-      {
-        char path[64];
-        snprintf(path, sizeof path, "linux.resources.devices[%zu]", i);
-        add(r, AUDIT_CRITICAL, "device-allow-all", path, "allows every device of the host");
-      }
+  audit_device_cgroup(res, r);
   if (spec->root && !spec->root->readonly)
     add(r, AUDIT_LOW, "writable-root", "root.readonly", "the root filesystem is writable");
-  for (size_t i = 0; i < sizeof expected_masks / sizeof expected_masks[0]; i++)
-    if (l == NULL || !strv_contains(&l->masked_paths, expected_masks[i]))
-      add(r, AUDIT_MEDIUM, "missing-masked-path", "linux.maskedPaths", "%s is not masked",
-          expected_masks[i]);
-  for (size_t i = 0; l && i < l->devices_len; i++)
-    {
-      const oci_device *d = &l->devices[i];
-      char path[64];
-      snprintf(path, sizeof path, "linux.devices[%zu]", i);
-      bool mem = strcmp(d->type, "c") == 0 && d->major == 1 && (d->minor == 1 || d->minor == 2 || d->minor == 4);
-      audit_severity sev = mem || strcmp(d->type, "b") == 0 ? AUDIT_CRITICAL : AUDIT_MEDIUM;
-      add(r, sev, "extra-device", path, "device node %s (%s %lld:%lld) beyond the defaults", d->path,
-          d->type, (long long) d->major, (long long) d->minor);
-    }
-  for (size_t i = 0; l && i < l->sysctl.len; i++)
-    {
-      const char *k = l->sysctl.keys[i];
-      char path[256];
-      snprintf(path, sizeof path, "linux.sysctl.%s", k);
-      if (strncmp(k, "net.", 4) != 0)
-        add(r, AUDIT_MEDIUM, "sysctl", path, "sets %s: a kernel setting outside the network namespace", k);
-    }
+  audit_masks(l, r);
+  audit_devices(l, r);
+  audit_sysctl(l, r);
   if (l && l->rootfs_propagation && strstr(l->rootfs_propagation, "shared"))
     add(r, AUDIT_MEDIUM, "shared-propagation", "linux.rootfsPropagation",
         "%s: mounts propagate between the container and the host", l->rootfs_propagation);
@@ -260,15 +393,42 @@ audit_process_and_linux(const oci_spec *spec, audit_report *r)
     add(r, AUDIT_INFO, "host-hooks", "hooks", "hooks run on the host, as the runtime's user");
 }
 
+/* ---- the report --------------------------------------------------------- */
+
+static void
+findings_of(const oci_spec *spec, const char *bundle_dir, audit_report *r)
+{
+  audit_namespaces(spec, r);
+  audit_mounts(spec, bundle_dir, r);
+  audit_caps(spec, r);
+  audit_process(spec, r);
+  audit_linux(spec, r);
+}
+
 int
-audit_spec(const oci_spec *spec, const char *bundle_dir, audit_report *out, clawrt_error *err)
+audit_spec(const oci_spec *spec, const char *bundle_dir, bool strict_forced, audit_report *out,
+           clawrt_error *err)
 {
   memset(out, 0, sizeof *out);
   out->strict_changes.v = xmalloc0(sizeof(char *));
-  audit_namespaces(spec, out);
-  audit_mounts(spec, bundle_dir, out);
-  audit_caps(spec, out);
-  audit_process_and_linux(spec, out);
+  out->strict = strict_requested(spec, strict_forced);
+
+  oci_spec *dup = oci_spec_dup(spec);
+  clawrt_error e = { 0 };
+  bool refused = strict_apply(dup, "config.json", &out->strict_changes, &e) < 0;
+  if (refused)
+    {
+      out->strict_refusal = clawrt_error_text(&e);
+      clawrt_error_clear(&e);
+    }
+  /* with strict mode on, what runs is the transformed spec */
+  findings_of(out->strict && !refused ? dup : spec, bundle_dir, out);
+  oci_spec_free(dup);
+  if (out->strict && refused)
+    add(out, AUDIT_HIGH, "strict-refused", "annotations." CLAWRT_STRICT_ANNOTATION,
+        "strict mode is on and refuses this bundle, which will not start: %s",
+        out->strict_refusal);
+
   /* most severe first, spec order within a severity: a stable insertion
    * sort (a few dozen findings at most) */
   for (size_t i = 1; i < out->len; i++)
@@ -282,15 +442,6 @@ audit_spec(const oci_spec *spec, const char *bundle_dir, audit_report *out, claw
         }
       out->findings[j] = t;
     }
-
-  oci_spec *dup = oci_spec_dup(spec);
-  clawrt_error e = { 0 };
-  if (strict_apply(dup, "config.json", &out->strict_changes, &e) < 0)
-    {
-      out->strict_refusal = clawrt_error_text(&e);
-      clawrt_error_clear(&e);
-    }
-  oci_spec_free(dup);
   return 0;
 }
 

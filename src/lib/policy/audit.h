@@ -4,6 +4,7 @@
 #ifndef CLAWRT_AUDIT_H
 #define CLAWRT_AUDIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -31,13 +32,18 @@ typedef struct audit_finding {
 typedef struct audit_report {
   audit_finding *findings;   /* most severe first, then in spec order */
   size_t len;
-  oci_strv strict_changes;   /* what strict mode would change */
-  char *strict_refusal;      /* why strict mode would refuse this bundle, or NULL */
+  bool strict;               /* strict mode is on (annotation or forced): the findings
+                              * are those of the spec strict mode makes */
+  oci_strv strict_changes;   /* what strict mode changes (or would) */
+  char *strict_refusal;      /* why strict mode refuses this bundle, or NULL */
 } audit_report;
 
-/* bundle_dir: absolute; binds of paths below it are the bundle's own. */
-int audit_spec(const oci_spec *spec, const char *bundle_dir, audit_report *out,
-               clawrt_error *err);
+/* bundle_dir: absolute; binds of paths below it are the bundle's own.
+ * strict_forced: as `clawrt --strict`.  When strict mode is on and refuses
+ * the bundle, that is a finding too ("strict-refused", high): such a
+ * container does not start. */
+int audit_spec(const oci_spec *spec, const char *bundle_dir, bool strict_forced,
+               audit_report *out, clawrt_error *err);
 void audit_report_free(audit_report *r);
 /* Highest severity in the report; -1 when there is no finding. */
 int audit_max_severity(const audit_report *r);

@@ -56,7 +56,7 @@ refuse_joined(const oci_spec *spec, const char *origin, clawrt_error *err)
       const oci_namespace *n = &spec->linux->namespaces[i];
       bool cg = strcmp(n->type, "cgroup") == 0, mnt = strcmp(n->type, "mount") == 0;
       if ((cg || mnt) && n->path && n->path[0])
-        return clawrt_error_set(err, EPERM,
+        return clawrt_error_set(err, 0,
                                 "%s: strict mode: item %d (own %s namespace): "
                                 "linux.namespaces[%zu].path: joining the %s namespace `%s` "
                                 "shares it with whatever lives there; remove the path to get "
@@ -168,7 +168,7 @@ strict_host_binds(const oci_spec *spec, const char *origin, clawrt_error *err)
           instead = "the container's own /proc is a mount of type \"proc\"";
         }
       if (what)
-        return clawrt_error_set(err, EPERM,
+        return clawrt_error_set(err, 0,
                                 "%s: strict mode: item 2 (hide host cgroups and pressure): "
                                 "mounts[%zu]: a bind of `%s` %s; %s",
                                 origin, i, m->source, what, instead);
