@@ -402,3 +402,78 @@ start_sh() {
   clawrt delete -f "$ID"
   no_leftover
 }
+
+@test "update records the new limits in the state's config.json" {
+  is_runc && skip "runc keeps its config inside state.json"
+  update_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 100}'
+  start_sh 'touch /tmp/ready; sleep 100'
+  cfg=$CLAWRT_ROOT/$ID/config.json
+  clawrt update --memory 96m --pids-limit 0 "$ID"
+  [ "$(jq .linux.resources.memory.limit "$cfg")" = 100663296 ]
+  [ "$(jq .linux.resources.pids.limit "$cfg")" = 100 ]     # --pids-limit 0: unchanged
+  echo '{"pids": {"limit": 7}, "cpu": {"shares": 256}}' | clawrt update --resources - "$ID"
+  [ "$(jq .linux.resources.pids.limit "$cfg")" = 7 ]
+  [ "$(jq .linux.resources.cpu.shares "$cfg")" = 256 ]
+  [ "$(jq .linux.resources.memory.limit "$cfg")" = 100663296 ]
+  [ "$(cat "$(host_file pids pids.max)")" = 7 ]
+  # the rest of the container's record is intact: exec still works from it
+  run clawrt exec "$ID" cat /proc/self/cgroup
+  [ "$status" -eq 0 ]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "pids limit 0 is a limit, -1 none (runtime-spec 1.3)" {
+  is_runc && skip "runc 1.1 reads a pids limit of 0 as unset"
+  update_config '.linux.resources.pids = {"limit": 0}'
+  start_sh 'touch /tmp/ready; exec sleep 100'
+  [ "$(cat "$(host_file pids pids.max)")" = 0 ]
+  run clawrt exec "$ID" true
+  [ "$status" -ne 0 ]
+  clawrt update --pids-limit -1 "$ID"
+  [ "$(cat "$(host_file pids pids.max)")" = max ]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
+@test "real-time runtime: the parents get what containers need and get it back" {
+  [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no cgroup v1 real-time group scheduling on this host"
+  is_runc && skip "runc does not give parent cgroups real-time runtime"
+  parent=/sys/fs/cgroup/cpu$CGPATH
+  update_config --arg p "$CGPATH/a" '.linux.cgroupsPath = $p
+    | .process.scheduler = {"policy": "SCHED_RR", "priority": 3}
+    | .linux.resources.cpu = {"realtimePeriod": 1000000, "realtimeRuntime": 10000}'
+  start_sh 'touch /tmp/ready; exec sleep 100'
+  [ "$(cat "$parent/cpu.rt_runtime_us")" = 10000 ]
+  [ "$(cat "$parent/a/cpu.rt_runtime_us")" = 10000 ]
+  # the kernel took the real-time task: policy 2 (SCHED_RR) in /proc/PID/stat
+  pid=$(clawrt state "$ID" | jq .pid)
+  [ "$(cut -d' ' -f41 "/proc/$pid/stat")" = 2 ]
+  clawrt update --cpu-rt-runtime 20000 "$ID"
+  [ "$(cat "$parent/a/cpu.rt_runtime_us")" = 20000 ]
+  [ "$(cat "$parent/cpu.rt_runtime_us")" = 20000 ]
+
+  # a second container beside it: the parent holds both
+  update_config --arg p "$CGPATH/b" '.linux.cgroupsPath = $p
+    | .linux.resources.cpu.realtimeRuntime = 30000 | .process.args = ["sleep", "100"]'
+  clawrt run -d -b "$BUNDLE" "$ID-b" >/dev/null 2>&1 </dev/null
+  [ "$(cat "$parent/b/cpu.rt_runtime_us")" = 30000 ]
+  [ "$(cat "$parent/cpu.rt_runtime_us")" -ge 49999 ]
+  # more than the host has: refused with the field named, nothing kept
+  update_config --arg p "$CGPATH/c" '.linux.cgroupsPath = $p | .linux.resources.cpu.realtimeRuntime = 990000'
+  run clawrt run -d -b "$BUNDLE" "$ID-c"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.resources.cpu.realtimeRuntime"* ]]
+  [ ! -e "$parent/c" ]
+  [ "$(cat "$parent/cpu.rt_runtime_us")" -ge 49999 ]
+
+  # each gives back what it got, never what the other still needs
+  clawrt delete -f "$ID"
+  [ "$(cat "$parent/cpu.rt_runtime_us")" = 30000 ]
+  clawrt delete -f "$ID-b"
+  [ ! -e "$parent/b" ]
+  [ "$(cat "$parent/cpu.rt_runtime_us")" = 0 ]
+  # the parent is the first container's: it goes when the last one does
+  rmdir "$parent" 2>/dev/null || true
+  no_leftover
+}

@@ -110,13 +110,21 @@ rootfs_prepare(const rootfs_config *cfg, int *rootfdp, clawrt_error *err)
   cleanup_close int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (slash < 0)
     return clawrt_error_set(err, errno, "open /");
-  /* an unbindable "/" could not give the rootfs bind below: private for
-   * now, unbindable once everything is mounted (rootfs_finalize) */
-  unsigned long first = prop ? prop : (MS_SLAVE | MS_REC);
-  if (first & MS_UNBINDABLE)
-    first = MS_PRIVATE | (first & MS_REC);
-  if (mount_set_propagation(slash, first, err) < 0)
-    return clawrt_error_wrap(err, "make / %s", prop ? "per rootfsPropagation" : "rslave");
+  /* Unless the spec wants mounts shared with the host, everything below /
+   * is made rslave first, so that a non-recursive rootfsPropagation
+   * ("private", "unbindable") cannot leave a shared host submount under
+   * the rootfs (pivot_root refuses it, and mounts would leak).  An
+   * unbindable "/" could not give the rootfs bind below: it becomes
+   * unbindable once everything is mounted (rootfs_finalize). */
+  if (!(prop & MS_SHARED) && mount_set_propagation(slash, MS_SLAVE | MS_REC, err) < 0)
+    return clawrt_error_wrap(err, "make / rslave");
+  unsigned long first = prop & ~(unsigned long) MS_UNBINDABLE;
+  if ((prop & MS_UNBINDABLE) && (prop & MS_REC))
+    first = MS_PRIVATE | MS_REC;
+  else if (prop & MS_UNBINDABLE)
+    first = MS_PRIVATE;
+  if (first && mount_set_propagation(slash, first, err) < 0)
+    return clawrt_error_wrap(err, "make / per rootfsPropagation");
 
   cleanup_close int rootfd = -1;
   cleanup_close int dirfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
