@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +84,23 @@ bundle_load(const char *dir, const char *config_path, bundle **out, clawrt_error
   if (dirfd < 0)
     return clawrt_error_set(err, errno, "bundle `%s`", absdir);
   const char *cfg = config_path ? config_path : "config.json";
+  /* a fifo would block the open and a device never end: only a regular
+   * file is read, the very one that was checked (reopened through its fd) */
+  cleanup_close int cfd = openat(dirfd, cfg, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat cst;
+  if (cfd < 0 || fstat(cfd, &cst) < 0)
+    return clawrt_error_set(err, errno, "bundle `%s`: open `%s`", absdir, cfg);
+  if (!S_ISREG(cst.st_mode))
+    return clawrt_error_set(err, EINVAL, "bundle `%s`: `%s` is not a regular file", absdir, cfg);
+  if ((uintmax_t) cst.st_size > CLAWRT_CONFIG_MAX)
+    return clawrt_error_set(err, EFBIG, "bundle `%s`: `%s` is larger than %u bytes", absdir, cfg,
+                            CLAWRT_CONFIG_MAX);
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", cfd);
   cleanup_free char *buf = NULL;
   size_t len = 0;
-  if (read_file_at(dirfd, cfg, CLAWRT_CONFIG_MAX, &buf, &len, err) < 0)
-    return clawrt_error_wrap(err, "bundle `%s`", absdir);
+  if (read_file_at(AT_FDCWD, self, CLAWRT_CONFIG_MAX, &buf, &len, err) < 0)
+    return clawrt_error_wrap(err, "bundle `%s`: %s", absdir, cfg);
   const char *slash = strrchr(cfg, '/');
   const char *origin = slash ? slash + 1 : cfg;
 

@@ -52,23 +52,25 @@ init_pidfd(const container_state *st)
   return fd;
 }
 
+static int
+load_config(int dirfd, oci_spec **spec, clawrt_error *err)
+{
+  cleanup_free char *cfg = NULL;
+  size_t len = 0;
+  *spec = NULL;
+  if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, err) < 0
+      || oci_spec_parse(cfg, len, "config.json", spec, err) < 0)
+    return -1;
+  return 0;
+}
+
 /* checkBeforeUpdate is a property of the container: what config.json set
  * holds for every update that does not say otherwise. */
 static bool
-config_checks_before_update(int dirfd)
+config_checks_before_update(const oci_spec *spec)
 {
-  cleanup_free char *cfg = NULL;
-  size_t len;
-  clawrt_error e = { 0 };
-  oci_spec *spec = NULL;
-  bool check = false;
-  if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, &e) == 0
-      && oci_spec_parse(cfg, len, "config.json", &spec, &e) == 0 && spec->linux
-      && spec->linux->resources && spec->linux->resources->memory)
-    check = spec->linux->resources->memory->check_before_update;
-  clawrt_error_clear(&e);
-  oci_spec_free(spec);
-  return check;
+  return spec && spec->linux && spec->linux->resources && spec->linux->resources->memory
+         && spec->linux->resources->memory->check_before_update;
 }
 
 /* After an update, under the state lock: the cgroup record when the update
@@ -77,7 +79,7 @@ config_checks_before_update(int dirfd)
  * and events see what the container has now.  Both are replaced by rename:
  * a reader sees the old file or the new one. */
 static int
-record_update(int dirfd, container_state *st, const cgroup_manager *cg,
+record_update(int dirfd, container_state *st, const cgroup_manager *cg, oci_spec *spec,
               const oci_resources *res, clawrt_error *err)
 {
   cleanup_free char *cgjson = cgroup_serialize(cg);
@@ -88,19 +90,20 @@ record_update(int dirfd, container_state *st, const cgroup_manager *cg,
       if (state_write(dirfd, st, err) < 0)
         return -1;
     }
-  cleanup_free char *cfg = NULL, *out = NULL;
-  size_t len = 0, outlen = 0;
-  oci_spec *spec = NULL;
-  if (read_file_at(dirfd, "config.json", CLAWRT_CONFIG_MAX, &cfg, &len, err) < 0
-      || oci_spec_parse(cfg, len, "config.json", &spec, err) < 0)
+  cleanup_free char *out = NULL;
+  size_t outlen = 0;
+  oci_spec *loaded = NULL;
+  if (spec == NULL && load_config(dirfd, &loaded, err) < 0)
     return -1;
+  if (spec == NULL)
+    spec = loaded;
   if (spec->linux == NULL)
     spec->linux = xmalloc0(sizeof *spec->linux);
   if (spec->linux->resources == NULL)
     spec->linux->resources = xmalloc0(sizeof *spec->linux->resources);
   cgroup_resources_merge(spec->linux->resources, res);
   int rc = oci_spec_emit(spec, &out, &outlen, err);
-  oci_spec_free(spec);
+  oci_spec_free(loaded);
   if (rc < 0)
     return -1;
   return atomic_write_at(dirfd, "config.json", out, outlen, 0600, err);
@@ -113,6 +116,8 @@ container_update(const clawrt_globals *g, const char *id, const oci_resources *r
   cleanup_close int rootfd = -1, dirfd = -1;
   container_state *st = NULL;
   cgroup_manager *cg = NULL;
+  oci_spec *spec = NULL;
+  clawrt_error e = { 0 };
   if (open_with_cgroup(g, id, LOCK_EX, &rootfd, &dirfd, &st, &cg, err) < 0)
     return -1;
   int rc = -1;
@@ -122,10 +127,13 @@ container_update(const clawrt_globals *g, const char *id, const oci_resources *r
       clawrt_error_set(err, 0, "cannot update container %s: it is stopped", id);
       goto out;
     }
+  /* unreadable here, it is an error once the limits are in (record_update) */
+  if (load_config(dirfd, &spec, &e) < 0)
+    clawrt_error_clear(&e);
   /* a shallow copy: only memory.checkBeforeUpdate may differ */
   oci_resources r = *res;
   oci_memory mem;
-  if (res->memory && !res->memory->has_check_before_update && config_checks_before_update(dirfd))
+  if (res->memory && !res->memory->has_check_before_update && config_checks_before_update(spec))
     {
       mem = *res->memory;
       mem.check_before_update = mem.has_check_before_update = true;
@@ -136,7 +144,7 @@ container_update(const clawrt_globals *g, const char *id, const oci_resources *r
       clawrt_error_wrap(err, "update container %s", id);
       goto out;
     }
-  if (record_update(dirfd, st, cg, res, err) < 0)
+  if (record_update(dirfd, st, cg, spec, res, err) < 0)
     {
       clawrt_error_wrap(err, "container %s: the new limits are in force, but recording them "
                         "in the state directory failed", id);
@@ -144,6 +152,7 @@ container_update(const clawrt_globals *g, const char *id, const oci_resources *r
     }
   rc = 0;
 out:
+  oci_spec_free(spec);
   cgroup_manager_free(cg);
   container_state_free(st);
   return rc;

@@ -194,6 +194,15 @@ container_run_ex(const clawrt_globals *g, const char *id, const create_opts *o,
             }
           goto fail;
         }
+      /* what `update` recorded since create is in the state on disk */
+      container_state *now = NULL;
+      clawrt_error e = { 0 };
+      if (state_read(dirfd, &now, &e) == 0)
+        {
+          container_state_free(c->st);
+          c->st = now;
+        }
+      clawrt_error_clear(&e);
       rc = container_destroy(c->rootfd, dirfd, c->st, err);
       close(dirfd);
       if (rc < 0)

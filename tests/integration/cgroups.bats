@@ -425,13 +425,17 @@ start_sh() {
 
 @test "pids limit 0 is a limit, -1 none (runtime-spec 1.3)" {
   is_runc && skip "runc 1.1 reads a pids limit of 0 as unset"
-  update_config '.linux.resources.pids = {"limit": 0}'
-  start_sh 'touch /tmp/ready; exec sleep 100'
+  # nothing in the container may fork: its init is sleep itself
+  update_config '.linux.resources.pids = {"limit": 0} | .process.args = ["sleep", "100"]'
+  clawrt run -d -b "$BUNDLE" "$ID" >/dev/null 2>&1 </dev/null
   [ "$(cat "$(host_file pids pids.max)")" = 0 ]
-  run clawrt exec "$ID" true
-  [ "$status" -ne 0 ]
+  # joining is allowed, forking inside is not
+  run clawrt exec "$ID" sh -c '(true) && echo forked'
+  [[ "$output" != *forked* ]]
   clawrt update --pids-limit -1 "$ID"
   [ "$(cat "$(host_file pids pids.max)")" = max ]
+  run clawrt exec "$ID" sh -c '(true) && echo forked'
+  [[ "$output" == *forked* ]]
   clawrt delete -f "$ID"
   no_leftover
 }
@@ -473,7 +477,8 @@ start_sh() {
   clawrt delete -f "$ID-b"
   [ ! -e "$parent/b" ]
   [ "$(cat "$parent/cpu.rt_runtime_us")" = 0 ]
-  # the parent is the first container's: it goes when the last one does
-  rmdir "$parent" 2>/dev/null || true
+  # the parent stays when its creator goes first (another container is in
+  # it), as with any cgroupsPath
+  for h in /sys/fs/cgroup/*/; do [ ! -d "$h${CGPATH#/}" ] || rmdir "$h${CGPATH#/}"; done
   no_leftover
 }

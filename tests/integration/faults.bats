@@ -349,7 +349,8 @@ assert_clean_failure() {
   run clawrt start "${ID}c"
   echo "$output"
   [ "$status" = 0 ]
-  output_has "state was not updated"
+  # (runc says nothing)
+  if runtime_is clawrt; then output_has "state was not updated"; fi
   # the status is right all the same: it runs
   wait_for_status "${ID}c" running 10
   is_container_program "$(container_pid "${ID}c")"

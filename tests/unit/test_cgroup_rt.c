@@ -76,7 +76,8 @@ tree(void)
 static void
 level(const char *root, const char *rel, const char *period, const char *runtime)
 {
-  char *p = xasprintf("cpu/%s/cpu.rt_period_us", rel), *r = xasprintf("cpu/%s/cpu.rt_runtime_us", rel);
+  char *p = xasprintf("cpu/%s/cpu.rt_period_us", rel);
+  char *r = xasprintf("cpu/%s/cpu.rt_runtime_us", rel);
   fake_file(root, p, period);
   fake_file(root, r, runtime);
   free(p);

@@ -191,7 +191,7 @@ ancestors(const char *rel, size_t *n)
   char **v = xmalloc0((k + 1) * sizeof *v);
   *n = 0;
   for (const char *s = strchr(rel, '/'); s; s = strchr(s + 1, '/'))
-    v[(*n)++] = strndup(rel, (size_t) (s - rel));
+    v[(*n)++] = xasprintf("%.*s", (int) (s - rel), rel);
   return v;
 }
 
@@ -419,7 +419,8 @@ cg_rt_release(cgroup_manager *m)
   /* bottom-up: a level shrinks only once its children have */
   for (size_t k = n; k-- > 0;)
     {
-      cleanup_close int fd = openat(mountfd, anc[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      cleanup_close int fd
+          = openat(mountfd, anc[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
       uint64_t period, sum;
       int64_t runtime;
       bool present;

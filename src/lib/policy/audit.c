@@ -376,7 +376,7 @@ audit_linux(const oci_spec *spec, audit_report *r)
   if (res == NULL || res->memory == NULL || !res->memory->has_limit || res->memory->limit <= 0)
     add(r, AUDIT_MEDIUM, "no-memory-limit", "linux.resources.memory.limit",
         "no memory limit: one container can exhaust the host's memory");
-  if (res == NULL || res->pids == NULL || !res->pids->has_limit || res->pids->limit <= 0)
+  if (res == NULL || res->pids == NULL || !res->pids->has_limit || res->pids->limit < 0)
     add(r, AUDIT_MEDIUM, "no-pids-limit", "linux.resources.pids.limit",
         "no pids limit: a fork bomb exhausts the host's process table");
   audit_device_cgroup(res, r);

@@ -320,11 +320,13 @@ strict_apply(oci_spec *spec, const char *origin, oci_strv *changes, clawrt_error
   strict_namespace(spec, "mount", 2, changes);
   strict_masked(spec, changes);
   if (spec->process)
-    strict_apply_process(spec->process, changes);
-  strict_bind_options(spec, changes);
-  strict_devices(spec, changes);
+    strict_caps(spec->process, changes);
   note(changes, "item 4: seccomp: layer a filter on top: unshare, setns and clone with "
                 "CLONE_NEW* fail with EPERM, clone3 with ENOSYS");
+  strict_bind_options(spec, changes);
+  strict_devices(spec, changes);
+  if (spec->process)
+    strict_nnp(spec->process, changes);
   /* recorded, so that state, exec and audit see the mode */
   if (!strict_requested(spec, false))
     {
