@@ -1,6 +1,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,10 +44,11 @@ static const cli_flag flags[] = {
   { "no-new-privs", 0, NULL, "set no_new_privs: execve can never raise privileges",
     F_NO_NEW_PRIVS },
   { "cap", 'c', "CAP", "add a capability, such as CAP_NET_ADMIN (repeatable)", F_CAP },
-  { "preserve-fds", 0, "N", "pass fds 3 to 3+N-1 on to the process (besides stdio and "
-                            "$LISTEN_FDS)", F_PRESERVE_FDS },
+  { "preserve-fds", 0, "N", "pass fds 3 to 3+N-1 on to the process, besides stdio",
+    F_PRESERVE_FDS },
   { "cgroup", 0, "[CONTROLLER:]PATH",
-    "run the process in this existing sub-cgroup of the container", F_CGROUP },
+    "run the process in this existing sub-cgroup of the container (of every hierarchy, or "
+    "only of CONTROLLER's)", F_CGROUP },
   { "ignore-paused", 0, NULL, "exec even when the container is paused", F_IGNORE_PAUSED },
   { NULL, 0, NULL, NULL, 0 },
 };
@@ -64,8 +66,10 @@ static int
 add_gid(exec_opts *o, const char *v, clawrt_error *err)
 {
   uint64_t gid;
-  if (parse_u64(v, &gid) < 0 || strchr(v, '\n') || gid > UINT32_MAX - 1)
-    return clawrt_error_set(err, 0, "exec: --additional-gids: \"%.32s\" is not a group id", v);
+  /* runc's range: 0 to 2^31-1 */
+  if (parse_u64(v, &gid) < 0 || strchr(v, '\n') || gid > INT32_MAX)
+    return clawrt_error_set(err, 0, "exec: --additional-gids: \"%.32s\" is not a group id "
+                            "(0 to %d)", v, INT32_MAX);
   o->additional_gids
       = xrealloc(o->additional_gids, (o->additional_gids_len + 1) * sizeof *o->additional_gids);
   o->additional_gids[o->additional_gids_len++] = (uint32_t) gid;
@@ -131,6 +135,12 @@ parse_flags(cli_parser *p, exec_opts *o, bool *help, clawrt_error *err)
           return -1;
         break;
       case F_CGROUP:
+        /* runc takes one per controller; silently keeping only the last
+         * would run the process in cgroups nobody asked for */
+        if (o->cgroup)
+          return clawrt_error_set(err, 0, "exec: --cgroup given twice (\"%.64s\", \"%.64s\"): "
+                                  "clawrt takes one [CONTROLLER[,CONTROLLER...]:]PATH",
+                                  o->cgroup, v);
         o->cgroup = v;
         break;
       case F_IGNORE_PAUSED:

@@ -73,7 +73,13 @@ clone3_init(int flags, int cgroup_fd, int *pidfd)
       ca.flags |= CLONE_INTO_CGROUP;
       ca.cgroup = (uint64_t) cgroup_fd;
     }
-  return (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+  pid_t pid = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+  /* clone3 refused outright (ENOSYS from a seccomp profile such as a
+   * container engine's default, or valgrind): clone(2) does the same but
+   * CLONE_INTO_CGROUP, for which the caller then retries without it */
+  if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
+    pid = (pid_t) syscall(SYS_clone, (unsigned long) ca.flags | SIGCHLD, NULL, pidfd, NULL, 0);
+  return pid;
 }
 
 int
@@ -481,7 +487,8 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   int v2fd = cgroup_v2_fd(c->cg);
   c->pid = clone3_init(p->clone_flags, v2fd, &c->pidfd);
   bool into_cgroup = v2fd >= 0;
-  if (c->pid < 0 && v2fd >= 0 && (errno == EINVAL || errno == EOPNOTSUPP || errno == EBUSY))
+  if (c->pid < 0 && v2fd >= 0
+      && (errno == EINVAL || errno == EOPNOTSUPP || errno == EBUSY || errno == ENOSYS))
     {
       c->pid = clone3_init(p->clone_flags, -1, &c->pidfd);
       into_cgroup = false;

@@ -18,8 +18,12 @@
 
 #include "container_priv.h"
 #include "faults.h"
+#include "linux/caps.h"
+#include "linux/lsm.h"
 #include "linux/ns.h"
 #include "linux/procfs.h"
+#include "linux/rlimits.h"
+#include "linux/sched.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "log.h"
@@ -35,23 +39,112 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* runc's range: above it a uid is -1 ("leave unchanged") to setresuid, or
+ * wraps to 0 when cut to 32 bits, and the process would stay root. */
+#define EXEC_ID_MAX 2147483647u
+
+static int
+parse_id(const char *s, size_t len, uint32_t *out)
+{
+  char buf[16];
+  uint64_t v;
+  if (len == 0 || len >= sizeof buf)
+    return -1;
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  if (strchr(buf, '\n') || parse_u64(buf, &v) < 0 || v > EXEC_ID_MAX)
+    return -1;
+  *out = (uint32_t) v;
+  return 0;
+}
+
 static int
 parse_user(const char *s, oci_user *u, clawrt_error *err)
 {
-  char *end = NULL;
-  errno = 0;
-  unsigned long uid = strtoul(s, &end, 10);
-  if (errno || end == s || (*end && *end != ':'))
-    return clawrt_error_set(err, EINVAL, "--user: expected UID[:GID], got \"%s\"", s);
-  u->uid = (uint32_t) uid;
-  if (*end == ':')
-    {
-      const char *g = end + 1;
-      unsigned long gid = strtoul(g, &end, 10);
-      if (errno || end == g || *end)
-        return clawrt_error_set(err, EINVAL, "--user: expected UID[:GID], got \"%s\"", s);
-      u->gid = (uint32_t) gid;
-    }
+  const char *colon = strchr(s, ':');
+  size_t ulen = colon ? (size_t) (colon - s) : strlen(s);
+  uint32_t uid, gid = 0;
+  if (parse_id(s, ulen, &uid) < 0 || (colon && parse_id(colon + 1, strlen(colon + 1), &gid) < 0))
+    return clawrt_error_set(err, EINVAL,
+                            "exec: --user: expected UID[:GID], numbers from 0 to %u, got \"%.64s\"",
+                            EXEC_ID_MAX, s);
+  u->uid = uid;
+  if (colon)
+    u->gid = gid;
+  return 0;
+}
+
+/* An entry runc would refuse: no '=' or an empty name. */
+static bool
+env_entry_ok(const char *kv)
+{
+  const char *eq = strchr(kv, '=');
+  return eq != NULL && eq != kv;
+}
+
+/* Set KEY=VALUE, replacing an entry of the same KEY in place (as runc does):
+ * getenv() returns the first match, so an appended duplicate would not
+ * override the container's value for most programs. */
+static void
+env_set(oci_strv *env, const char *kv)
+{
+  size_t klen = (size_t) (strchr(kv, '=') - kv) + 1;
+  for (size_t i = 0; i < env->len; i++)
+    if (strncmp(env->v[i], kv, klen) == 0)
+      {
+        free(env->v[i]);
+        env->v[i] = xstrdup(kv);
+        return;
+      }
+  strv_add(env, kv);
+}
+
+/* What create checks of the container's process, for a --process FILE
+ * (runc validates that object the same way before exec). */
+static int
+validate_process_file(const oci_process *p, const oci_spec *spec, const char *origin,
+                      clawrt_error *err)
+{
+  if (p->args.len == 0)
+    return clawrt_error_set(err, EINVAL, "%s: args: must name the program to run", origin);
+  if (p->cwd == NULL || p->cwd[0] != '/')
+    return clawrt_error_set(err, EINVAL, "%s: cwd: must be an absolute path, got \"%s\"", origin,
+                            p->cwd ? p->cwd : "");
+  for (size_t i = 0; i < p->env.len; i++)
+    if (!env_entry_ok(p->env.v[i]))
+      return clawrt_error_set(err, EINVAL, "%s: env[%zu]: \"%.64s\" is not KEY=VALUE", origin, i,
+                              p->env.v[i]);
+  if (p->capabilities && caps_validate(p->capabilities, origin, err) < 0)
+    return -1;
+  if (rlimits_validate(p->rlimits, p->rlimits_len, origin, err) < 0)
+    return -1;
+  if (sched_validate(p, spec->linux, origin, err) < 0)
+    return -1;
+  return lsm_validate(p, NULL, origin, err);
+}
+
+/* The flags, checked before they replace parts of the container's process,
+ * so that the error names the flag. */
+static int
+validate_flags(const exec_opts *o, clawrt_error *err)
+{
+  if (o->cwd && o->cwd[0] != '/')
+    return clawrt_error_set(err, EINVAL, "exec: --cwd: must be an absolute path, got \"%s\"",
+                            o->cwd);
+  for (size_t i = 0; o->env && o->env[i]; i++)
+    if (!env_entry_ok(o->env[i]))
+      return clawrt_error_set(err, EINVAL, "exec: --env \"%.64s\": expected KEY=VALUE", o->env[i]);
+  for (size_t i = 0; o->caps && o->caps[i]; i++)
+    if (caps_from_name(o->caps[i]) < 0)
+      return clawrt_error_set(err, EINVAL,
+                              "exec: --cap: unknown capability \"%.64s\" (names are as in "
+                              "capabilities(7), e.g. \"CAP_NET_ADMIN\")", o->caps[i]);
+  if (o->process_label && o->process_label[0] && !selinux_is_enabled())
+    return clawrt_error_set(err, EINVAL, "exec: --process-label \"%.128s\": SELinux is disabled "
+                            "or not supported on this host", o->process_label);
+  if (o->apparmor && o->apparmor[0] && !apparmor_is_enabled())
+    return clawrt_error_set(err, EINVAL, "exec: --apparmor \"%.128s\": AppArmor is not enabled "
+                            "on this host", o->apparmor);
   return 0;
 }
 
@@ -67,10 +160,21 @@ exec_process(const oci_spec *spec, const exec_opts *o, oci_process **out, clawrt
       if (read_file_at(AT_FDCWD, o->process_path, CLAWRT_CONFIG_MAX, &buf, &len, err) < 0)
         return clawrt_error_wrap(err, "--process");
       const char *slash = strrchr(o->process_path, '/');
-      return oci_process_parse(buf, len, slash ? slash + 1 : o->process_path, out, err);
+      const char *origin = slash ? slash + 1 : o->process_path;
+      if (oci_process_parse(buf, len, origin, out, err) < 0)
+        return -1;
+      if (validate_process_file(*out, spec, origin, err) < 0)
+        {
+          oci_process_free(*out);
+          *out = NULL;
+          return -1;
+        }
+      return 0;
     }
   if (o->args == NULL || o->args[0] == NULL)
     return clawrt_error_set(err, EINVAL, "exec: give a command to run, or --process FILE");
+  if (validate_flags(o, err) < 0)
+    return -1;
   oci_spec *dup = oci_spec_dup(spec);
   oci_process *p = dup->process;
   dup->process = NULL;
@@ -84,7 +188,7 @@ exec_process(const oci_spec *spec, const exec_opts *o, oci_process **out, clawrt
       p->cwd = xstrdup(o->cwd);
     }
   for (size_t i = 0; o->env && o->env[i]; i++)
-    strv_add(&p->env, o->env[i]);
+    env_set(&p->env, o->env[i]);
   if (o->user && parse_user(o->user, &p->user, err) < 0)
     {
       oci_process_free(p);
@@ -243,12 +347,8 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
 
   if (container_open(g, id, 0, &rootfd, &dirfd, &st, err) < 0)
     return -1;
-  if (st->cgroup_json)
-    {
-      clawrt_error e = { 0 };
-      if (cgroup_load(NULL, st->cgroup_json, &cg, &e) < 0)
-        clawrt_error_clear(&e);
-    }
+  clawrt_error cg_err = { 0 };
+  bool cg_lost = st->cgroup_json && cgroup_load(NULL, st->cgroup_json, &cg, &cg_err) < 0;
   const char *status = container_status(dirfd, st, cg);
   if (strcmp(status, "stopped") == 0 || strcmp(status, "created") == 0)
     {
@@ -258,6 +358,15 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   if (strcmp(status, "paused") == 0 && !o->ignore_paused)
     {
       clawrt_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused)");
+      goto out;
+    }
+  if (cg_lost)
+    {
+      /* without it the process would run in our cgroups, out of the
+       * container's limits and device rules */
+      *err = cg_err;
+      cg_err = (clawrt_error){ 0 };
+      clawrt_error_wrap(err, "exec: the container's cgroup");
       goto out;
     }
   {
@@ -324,7 +433,12 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
     .tty_to_parent = proc->terminal && console < 0,
     .preserve_fds = o->preserve_fds,
   };
-  int v2fd = cg && !o->cgroup ? cgroup_v2_fd(cg) : -1;
+  if (o->cgroup && cg == NULL)
+    {
+      clawrt_error_set(err, 0, "exec: --cgroup: the container has no cgroup recorded");
+      goto out;
+    }
+  int v2fd = cg ? cgroup_v2_fd(cg) : -1;
   struct clone_args ca = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd,
                            .exit_signal = SIGCHLD };
   if (v2fd >= 0)
@@ -339,6 +453,9 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
       v2fd = -1;
       pid = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
     }
+  /* as for the init (container_create.c): clone(2) where clone3 is refused */
+  if (pid < 0 && errno == ENOSYS)
+    pid = (pid_t) syscall(SYS_clone, (unsigned long) ca.flags | SIGCHLD, NULL, &pidfd, NULL, 0);
   if (pid < 0)
     {
       clawrt_error_set(err, errno, "clone3 the exec process");
@@ -355,8 +472,11 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   sv[1] = -1;
   if (cg)
     {
-      int r;
-      if (o->cgroup)
+      /* the container's cgroup in every hierarchy first, even with --cgroup:
+       * a sub-cgroup of one controller must not leave the process in our
+       * own cgroups of the others, out of the container's limits */
+      int r = v2fd >= 0 ? cgroup_enter_rest(cg, pid, err) : cgroup_enter(cg, pid, err);
+      if (r == 0 && o->cgroup)
         {
           cleanup_free char *dup = xstrdup(o->cgroup);
           char *colon = strchr(dup, ':');
@@ -364,8 +484,6 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
             *colon = '\0';
           r = cgroup_enter_sub(cg, pid, colon ? dup : NULL, colon ? colon + 1 : dup, err);
         }
-      else
-        r = v2fd >= 0 ? cgroup_enter_rest(cg, pid, err) : cgroup_enter(cg, pid, err);
       if (r < 0)
         goto kill_out;
     }
@@ -448,6 +566,7 @@ kill_out:
       waitpid(pid, NULL, 0);
     }
 out:
+  clawrt_error_clear(&cg_err);
   if (sv[0] >= 0)
     close(sv[0]);
   if (sv[1] >= 0)

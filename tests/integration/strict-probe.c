@@ -8,10 +8,19 @@
  *   strict-probe unshare     unshare(2) with each CLONE_NEW* flag
  *   strict-probe setns PATH  setns(2) into the namespace file PATH
  *   strict-probe work        fork, vfork, a plain clone, 8 pthreads, a pipe
+ *   strict-probe no-seccomp PROG ARGS...
+ *                            exec PROG where seccomp(2) fails with ENOSYS, as
+ *                            on a kernel without it (a host strict mode
+ *                            must refuse)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -179,6 +188,38 @@ probe_work(void)
   printf("pipe: %s\n", piped ? "ok" : errname(errno));
 }
 
+static int
+without_seccomp(char **argv)
+{
+#if defined(__x86_64__)
+  const unsigned int arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+  const unsigned int arch = AUDIT_ARCH_AARCH64;
+#else
+  fprintf(stderr, "no-seccomp: not written for this architecture\n");
+  return 77;
+#endif
+  struct sock_filter f[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+  /* the old interface: seccomp(2) itself is what is taken away */
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+    {
+      perror("no-seccomp: PR_SET_SECCOMP");
+      return 2;
+    }
+  execvp(argv[0], argv);
+  perror(argv[0]);
+  return 127;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -193,9 +234,11 @@ main(int argc, char **argv)
     probe_setns(argv[2]);
   else if (argc >= 2 && strcmp(argv[1], "work") == 0)
     probe_work();
+  else if (argc >= 3 && strcmp(argv[1], "no-seccomp") == 0)
+    return without_seccomp(argv + 2);
   else
     {
-      fprintf(stderr, "usage: strict-probe clone|clone3|unshare|setns PATH|work\n");
+      fprintf(stderr, "usage: strict-probe clone|clone3|unshare|setns PATH|work|no-seccomp PROG...\n");
       return 2;
     }
   return 0;
