@@ -340,7 +340,7 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   oci_process *proc = NULL;
   cgroup_manager *cg = NULL;
   seccomp_program *sc = NULL, *sc_strict = NULL;
-  cleanup_close int pidfd_init = -1, pidfd = -1, console = -1, tty_master = -1;
+  cleanup_close int pidfd_init = -1, pidfd = -1, console = -1, tty_master = -1, own_pidns = -1;
   int sv[2] = { -1, -1 };
   pid_t pid = 0;
   int rc = -1;
@@ -401,6 +401,14 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
       goto out;
     }
   int nsflags = container_ns_flags(st->pid, err);
+  /* the container's pid namespace is for the exec'd process only: what we
+   * fork later (LeakSanitizer's tracer in a sanitizer build, which hangs
+   * exit when it cannot see us) stays in ours */
+  if ((nsflags & CLONE_NEWPID) && (own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+    {
+      clawrt_error_set(err, errno, "open /proc/self/ns/pid");
+      goto out;
+    }
   if (nsflags & CLONE_NEWPID && setns(pidfd_init, CLONE_NEWPID) < 0)
     {
       clawrt_error_set(err, errno, "join the container's pid namespace");
@@ -468,6 +476,8 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
       exec_child_main(&x);
     }
   fault_point("exec:after-clone");
+  if (own_pidns >= 0)
+    setns(own_pidns, CLONE_NEWPID);
   close(sv[1]);
   sv[1] = -1;
   if (cg)
@@ -566,6 +576,8 @@ kill_out:
       waitpid(pid, NULL, 0);
     }
 out:
+  if (own_pidns >= 0)
+    setns(own_pidns, CLONE_NEWPID);
   clawrt_error_clear(&cg_err);
   if (sv[0] >= 0)
     close(sv[0]);

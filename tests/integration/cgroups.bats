@@ -231,6 +231,21 @@ start_sh() {
   no_leftover
 }
 
+@test "a cgroupsPath above a live container's cgroup is refused, and deleting it spares the container" {
+  is_runc && skip "runc 1.1 lets a second container use a busy parent cgroup"
+  update_config --arg p "$CGPATH/inner" '.linux.cgroupsPath = $p'
+  start_sh 'touch /tmp/ready; sleep 100'
+  # the parent of the live container's leaf is not an empty leftover
+  update_config --arg p "$CGPATH" '.linux.cgroupsPath = $p | .process.args = ["true"]'
+  run clawrt run -b "$BUNDLE" "$ID-2"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"already has processes"* ]]
+  # and the first one still runs
+  [ "$(clawrt state "$ID" | jq -r .status)" = running ]
+  clawrt delete -f "$ID"
+  no_leftover
+}
+
 @test "--systemd-cgroup without systemd is a clear error" {
   [ "$(cat /proc/1/comm)" != systemd ] || skip "systemd runs here"
   update_config '.linux.cgroupsPath = "system.slice:clawrt:'"$ID"'"'

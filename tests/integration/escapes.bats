@@ -388,3 +388,29 @@ run_bounded() {
   rm -f "$ROOTFS/dev"
   mkdir "$ROOTFS/dev"
 }
+
+# ---- hooks of a container that joins a pid namespace ------------------------------
+# A container joining another's pid namespace: the runtime joins it for its
+# child only.  Hooks are host programs run with the runtime's privileges;
+# in the container's pid namespace they would be visible to it, and
+# killable or traceable by it.  They must run in the runtime's own.
+@test "escape: hooks of a container that joins a pid namespace run outside it" {
+  update_config '.process.args = ["sleep", "100"]'
+  run_bounded run -d -b "$BUNDLE" "${ID}a"
+  [ "$status" = 0 ]
+  local pid_a hook=$BATS_TEST_TMPDIR/hook.sh
+  pid_a=$(container_pid "${ID}a")
+  printf '#!/bin/sh\nreadlink /proc/self/ns/pid >> %s\n' "$BATS_TEST_TMPDIR/hook.ns" > "$hook"
+  chmod 755 "$hook"
+  update_config --arg p "/proc/$pid_a/ns/pid" --arg h "$hook" '
+      .linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
+    | .hooks = { prestart: [{ path: $h }], createRuntime: [{ path: $h }], poststart: [{ path: $h }],
+                 poststop: [{ path: $h }] }
+    | .process.args = ["true"]'
+  run_bounded run -b "$BUNDLE" "${ID}b"
+  echo "$output"
+  [ "$status" = 0 ]
+  cat "$BATS_TEST_TMPDIR/hook.ns"
+  [ "$(wc -l < "$BATS_TEST_TMPDIR/hook.ns")" = 4 ]
+  [ "$(sort -u "$BATS_TEST_TMPDIR/hook.ns")" = "$(readlink /proc/self/ns/pid)" ]
+}

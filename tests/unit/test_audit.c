@@ -12,25 +12,12 @@
 #include "policy/spec_edit.h"
 #include "policy/strict.h"
 #include "spec_default.h"
+#include "tap.h"
 #include "util.h"
 
 #ifndef FIXTURES
 #define FIXTURES "tests/unit/fixtures"
 #endif
-
-static int failures, count;
-#define CHECK(cond, ...)                                                                       \
-  do {                                                                                         \
-    count++;                                                                                   \
-    if (cond)                                                                                  \
-      printf("ok %d - ", count);                                                               \
-    else {                                                                                     \
-      printf("not ok %d - ", count);                                                           \
-      failures++;                                                                              \
-    }                                                                                          \
-    printf(__VA_ARGS__);                                                                       \
-    printf("\n");                                                                              \
-  } while (0)
 
 static oci_spec *
 load(const char *name)
@@ -399,6 +386,5 @@ main(void)
   test_open();
   test_binds();
   test_refusal();
-  printf("1..%d\n", count);
-  return failures ? 1 : 0;
+  return tap_done();
 }

@@ -154,6 +154,23 @@ procs_empty(int fd)
   return read(p, &c, 1) <= 0;
 }
 
+/* No process in the cgroup nor below it: a cgroupsPath that is the parent
+ * of a live container's leaf must not pass for an empty leftover (its
+ * limits would bind that container, and a delete would kill it). */
+static bool
+subtree_empty(int fd)
+{
+  if (!procs_empty(fd))
+    return false;
+  pid_t *pids = NULL;
+  size_t n = 0, cap = 0;
+  clawrt_error e = { 0 };
+  int rc = cg_collect_pids(fd, &pids, &n, &cap, 0, &e);
+  free(pids);
+  clawrt_error_clear(&e);
+  return rc == 0 && n == 0;
+}
+
 /* mkdir -p rel under mountfd, one level at a time so that every level we
  * made is known; *created = trailing components made.  Returns the leaf fd. */
 static int
@@ -239,7 +256,7 @@ make_leaf(const cgroup_create_opts *o, int mountfd, cg_dir *d, unsigned v2_bits,
   d->fd = fd;
   if (existed)
     {
-      if (!procs_empty(fd))
+      if (!subtree_empty(fd))
         {
           if (!o->allow_existing)
             return clawrt_error_set(err, EBUSY,
