@@ -75,7 +75,7 @@ plan_build(bundle *b, launch_plan **out, clawrt_error *err)
   /* strict mode fails closed: no seccomp on this kernel, no container */
   if (strict_requested(spec, false) && seccomp_compile_strict(&p->seccomp_extra, err) < 0)
     {
-      clawrt_error_wrap(err, "%s: strict mode", b->origin);
+      clawrt_error_wrap(err, "%s: strict mode: item 4 (seccomp filter)", b->origin);
       goto fail;
     }
   if (spec->hooks)
