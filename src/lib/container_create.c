@@ -25,6 +25,7 @@
 #include "linux/rootfs.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "policy/spec_edit.h"
 #include "policy/strict.h"
 #include "selfexe.h"
 #include "sync.h"
@@ -58,6 +59,20 @@ owner_name(void)
 {
   struct passwd *pw = getpwuid(geteuid());
   return xstrdup(pw ? pw->pw_name : "");
+}
+
+/* LISTEN_FDS of our environment when it is meant for us (LISTEN_PID is
+ * our pid or absent), else 0. */
+static int
+listen_fds(void)
+{
+  const char *n = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+  uint64_t v, lp;
+  if (n == NULL || parse_u64(n, &v) < 0 || v == 0 || v > 1024)
+    return 0;
+  if (pid && (parse_u64(pid, &lp) < 0 || (pid_t) lp != getpid()))
+    return 0;
+  return (int) v;
 }
 
 static pid_t
@@ -412,6 +427,18 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
       created_free(c);
       return -1;
     }
+  int preserve = o->preserve_fds;
+  int listen = listen_fds();
+  if (listen > 0)
+    {
+      /* systemd socket activation, as runc: the fds follow 3.. and the
+       * program learns of them the way sd_listen_fds() expects */
+      preserve += listen;
+      char buf[64];
+      snprintf(buf, sizeof buf, "LISTEN_FDS=%d", listen);
+      strv_add(&p->b->spec->process->env, buf);
+      strv_add(&p->b->spec->process->env, "LISTEN_PID=1");
+    }
   if (selfexe_protect(p->ns.new_flags & CLONE_NEWPID, err) < 0)
     {
       created_free(c);
@@ -491,7 +518,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
     .tty_to_parent = tty && console < 0,
     .no_pivot = o->no_pivot,
     .no_new_keyring = o->no_new_keyring,
-    .preserve_fds = o->preserve_fds,
+    .preserve_fds = preserve,
     .rootfs_fds = &rfds,
   };
   int v2fd = cgroup_v2_fd(c->cg);

@@ -18,11 +18,11 @@ setup() {
 }
 
 teardown() {
-  # sub-cgroups made by a test (empty once its processes are gone), so
-  # that delete can remove the container's cgroup
+  # sub-cgroups made by a test (empty: their processes are gone by now)
+  # first, so that delete can remove the container's cgroup
   local d
-  teardown_bundle
   for d in "${SUBS[@]}"; do rmdir "$d" 2>/dev/null || true; done
+  teardown_bundle
   for d in "${CGDIRS[@]}"; do rmdir "$d" 2>/dev/null || true; done
 }
 

@@ -58,3 +58,15 @@ teardown() {
   [ "$status" -ne 0 ]
   assert_nothing_left fd5
 }
+
+@test "LISTEN_FDS (socket activation) passes those fds on and tells the program" {
+  update_config '.process.args = ["sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; cat <&3"]'
+  echo activated > "$BATS_TEST_TMPDIR/l3"
+  LISTEN_FDS=1 run clawrt run -b "$BUNDLE" fd6 3<"$BATS_TEST_TMPDIR/l3"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "1 1" ]
+  [ "${lines[1]}" = activated ]
+  # meant for another process: ignored
+  LISTEN_FDS=1 LISTEN_PID=1 run clawrt run -b "$BUNDLE" fd7 3<"$BATS_TEST_TMPDIR/l3"
+  [[ "$output" != *"1 1"* && "$output" != *activated* ]]
+}
