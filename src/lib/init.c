@@ -301,6 +301,7 @@ init_main(const init_args *a)
     .listener_sock = listener_sock,
     .listener_state = listener_state,
     .setgroups_allowed = !p->deny_setgroups,
+    .create_cwd = true,
     .procfd = procfd,
   };
   if (process_prepare(&ps, &err) < 0)

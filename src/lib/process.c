@@ -88,6 +88,28 @@ look_path(const oci_process *p, char **out, clawrt_error *err)
   return clawrt_error_set_complete(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/* process.env, and HOME from the container's /etc/passwd when the env
+ * has none, as runc gives it (programs like git and ssh need one). */
+static int
+build_env(proc_setup *ps, clawrt_error *err)
+{
+  const oci_strv *env = &ps->process->env;
+  size_t n = env->len;
+  ps->envp = xmalloc0(sizeof(char *) * (n + 2));
+  for (size_t i = 0; i < n; i++)
+    ps->envp[i] = env->v[i];
+  if (env_get(env, "HOME") == NULL)
+    {
+      cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      char *home = NULL;
+      if (root < 0 || user_home_lookup(root, ps->process->user.uid, &home, err) < 0)
+        return -1;
+      ps->envp[n] = xasprintf("HOME=%s", home);
+      free(home);
+    }
+  return 0;
+}
+
 int
 process_prepare(proc_setup *ps, clawrt_error *err)
 {
@@ -118,7 +140,7 @@ process_prepare(proc_setup *ps, clawrt_error *err)
    * (/proc/self/fd/N, CVE-2024-21626) cannot resolve: magic links are
    * refused and every fd we hold is O_CLOEXEC anyway. */
   cleanup_close int cwd = openat2_in_root(p->cwd, O_PATH | O_DIRECTORY);
-  if (cwd < 0 && errno == ENOENT)
+  if (cwd < 0 && errno == ENOENT && ps->create_cwd)
     {
       /* runc creates a missing cwd */
       cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -131,6 +153,8 @@ process_prepare(proc_setup *ps, clawrt_error *err)
     return clawrt_error_set(err, errno, "process.cwd: `%s`", p->cwd);
   if (fchdir(cwd) < 0)
     return clawrt_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (build_env(ps, err) < 0)
+    return -1;
   return look_path(p, &ps->exec_path, err);
 }
 
@@ -173,8 +197,7 @@ process_exec(proc_setup *ps, clawrt_error *err)
         return -1;
       close(listener);
     }
-  char *const *envp = p->env.v ? p->env.v : (char *const[]){ NULL };
-  execve(ps->exec_path, p->args.v, envp);
+  execve(ps->exec_path, p->args.v, ps->envp);
   return clawrt_error_set(err, errno, "exec `%s`", ps->exec_path);
 }
 

@@ -18,8 +18,10 @@ typedef struct proc_setup {
   const char *listener_state;            /* containerProcessState JSON */
   bool setgroups_allowed;
   int procfd;                            /* verified procfs of the container, -1 if none */
+  bool create_cwd;                       /* the init makes a missing cwd; exec does not (runc) */
   /* filled by process_prepare */
   char *exec_path;
+  char **envp;                           /* process.env, plus HOME when it lacks one */
 } proc_setup;
 
 /* Inside the container's root, still privileged: rlimits, scheduling,

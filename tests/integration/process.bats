@@ -363,3 +363,14 @@ sched_field() {
   fi
   assert_nothing_left "proc$BATS_TEST_NUMBER"
 }
+
+@test "HOME comes from the container's /etc/passwd when process.env has none" {
+  echo 'app:x:1000:1000::/home/app:/bin/sh' >> "$ROOTFS/etc/passwd"
+  update_config '.process.env = ["PATH=/bin"] | .process.user = {"uid": 1000, "gid": 1000}'
+  in_container sh -c 'echo "$HOME"'
+  [ "$status" -eq 0 ]
+  [ "$output" = /home/app ]
+  update_config '.process.env = ["PATH=/bin", "HOME=/given"]'
+  in_container sh -c 'echo "$HOME"'
+  [ "$output" = /given ]
+}
