@@ -45,9 +45,11 @@ cg_collect_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth, claw
         }
       p = nl ? nl + 1 : NULL;
     }
-  int dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+  /* a fresh open, not a dup: a dup would share the directory offset
+   * with dirfd, and a second walk over the same fd would find nothing */
+  int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
-    return clawrt_error_set(err, errno, "dup cgroup fd");
+    return clawrt_error_set(err, errno, "open cgroup directory");
   DIR *dir = fdopendir(dfd);
   if (dir == NULL)
     {
@@ -73,9 +75,11 @@ cg_collect_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth, claw
 int
 cg_rmdir_children(int dirfd, clawrt_error *err)
 {
-  int dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+  /* a fresh open, not a dup: a dup would share the directory offset
+   * with dirfd, and a second walk over the same fd would find nothing */
+  int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
-    return clawrt_error_set(err, errno, "dup cgroup fd");
+    return clawrt_error_set(err, errno, "open cgroup directory");
   DIR *dir = fdopendir(dfd);
   if (dir == NULL)
     {

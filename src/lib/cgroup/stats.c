@@ -307,7 +307,8 @@ blkio_v2(int fd, cgroup_stats *s)
 static void
 hugetlb(int fd, bool v2, cgroup_stats *s)
 {
-  int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  /* not a dup: it would share (and move) fd's directory offset */
+  int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
   if (d == NULL)
     {
