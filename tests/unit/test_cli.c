@@ -14,21 +14,8 @@
 #include "log.h"
 #include "spec_default.h"
 #include "util.h"
+#include "tap.h"
 
-static int count, failures;
-
-#define CHECK(cond, ...)                                                       \
-  do                                                                           \
-    {                                                                          \
-      count++;                                                                 \
-      bool ok_ = (cond);                                                       \
-      if (!ok_)                                                                \
-        failures++;                                                            \
-      printf("%s %d - ", ok_ ? "ok" : "not ok", count);                        \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-    }                                                                          \
-  while (0)
 
 /* ---- the parser, on a table of its own -------------------------------- */
 
@@ -511,6 +498,5 @@ main(void)
   test_manpage();
   test_log_format();
   test_spec_default();
-  printf("1..%d\n", count);
-  return failures ? 1 : 0;
+  return tap_done();
 }

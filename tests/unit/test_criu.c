@@ -11,21 +11,8 @@
 #include "criu.h"
 #include "criu_priv.h"
 #include "util.h"
+#include "tap.h"
 
-static int count, failures;
-
-#define CHECK(cond, ...)                                                       \
-  do                                                                           \
-    {                                                                          \
-      count++;                                                                 \
-      bool ok_ = (cond);                                                       \
-      if (!ok_)                                                                \
-        failures++;                                                            \
-      printf("%s %d - ", ok_ ? "ok" : "not ok", count);                        \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-    }                                                                          \
-  while (0)
 
 static bool
 streq(const char *a, const char *b)
@@ -225,6 +212,5 @@ main(void)
   test_descriptors();
   test_mounts();
   test_argv();
-  printf("1..%d\n", count);
-  return failures ? 1 : 0;
+  return tap_done();
 }

@@ -9,21 +9,8 @@
 #include <unistd.h>
 
 #include "signals.h"
+#include "tap.h"
 
-static int count, failures;
-
-#define CHECK(cond, ...)                                                       \
-  do                                                                           \
-    {                                                                          \
-      count++;                                                                 \
-      bool ok_ = (cond);                                                       \
-      if (!ok_)                                                                \
-        failures++;                                                            \
-      printf("%s %d - ", ok_ ? "ok" : "not ok", count);                        \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-    }                                                                          \
-  while (0)
 
 static int
 parsed(const char *s)
@@ -145,6 +132,5 @@ main(void)
   test_names();
   test_forwarded();
   test_signalfd();
-  printf("1..%d\n", count);
-  return failures ? 1 : 0;
+  return tap_done();
 }

@@ -17,21 +17,8 @@
 
 #include "state.h"
 #include "util.h"
+#include "tap.h"
 
-static int count, failures;
-
-#define CHECK(cond, ...)                                                       \
-  do                                                                           \
-    {                                                                          \
-      count++;                                                                 \
-      bool ok_ = (cond);                                                       \
-      if (!ok_)                                                                \
-        failures++;                                                            \
-      printf("%s %d - ", ok_ ? "ok" : "not ok", count);                        \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-    }                                                                          \
-  while (0)
 
 static bool
 msg_is(const clawrt_error *e, const char *want)
@@ -427,6 +414,5 @@ main(void)
   cleanup_free char *cmd = xasprintf("rm -rf '%s'", tmp);
   if (system(cmd) != 0)
     printf("# could not clean %s\n", tmp);
-  printf("1..%d\n", count);
-  return failures ? 1 : 0;
+  return tap_done();
 }

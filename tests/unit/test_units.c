@@ -8,21 +8,8 @@
 #include <string.h>
 
 #include "src/cmd/units.h"
+#include "tap.h"
 
-static int count, failures;
-
-#define CHECK(cond, ...)                                                       \
-  do                                                                           \
-    {                                                                          \
-      count++;                                                                 \
-      bool ok_ = (cond);                                                       \
-      if (!ok_)                                                                \
-        failures++;                                                            \
-      printf("%s %d - ", ok_ ? "ok" : "not ok", count);                        \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-    }                                                                          \
-  while (0)
 
 static void
 size_is(const char *s, int64_t want)
@@ -110,6 +97,5 @@ main(void)
   dur_bad("1d");
   dur_bad("3000000h");
 
-  printf("1..%d\n", count);
-  return failures ? 1 : 0;
+  return tap_done();
 }
