@@ -109,20 +109,37 @@ resolve_action(const char *name, bool has_errno, uint32_t errno_ret, const char 
  * the agent receiving the listener: a NOTIFY on them would wait forever. */
 static const char *const notify_forbidden[] = { "write", "sendmsg", NULL };
 
-static int
-add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, const struct scmp_arg_cmp *cmp,
-         unsigned int ncmp, const char *o, size_t i, size_t j, const char *name,
-         clawrt_error *err)
+/* Rules collected from the profile, added to libseccomp only once the whole
+ * profile is known to fit. */
+typedef struct rule_vec {
+  seccomp_rule *v;
+  size_t len, cap;
+} rule_vec;
+
+static void
+rule_vec_release(rule_vec *r)
 {
-  int r = seccomp_rule_add_array(ctx, act, nr, ncmp, cmp);
-  if (r < 0)
-    return clawrt_error_set(err, -r, "%s: linux.seccomp.syscalls[%zu].names[%zu]: cannot add a "
-                            "rule for \"%s\"", o, i, j, name);
-  return 0;
+  free(r->v);
+}
+#define cleanup_rules __attribute__((cleanup(rule_vec_release)))
+
+static void
+push_rule(rule_vec *r, uint32_t act, int nr, const struct scmp_arg_cmp *cmp, unsigned int ncmp,
+          size_t i, size_t j)
+{
+  if (r->len == r->cap)
+    {
+      r->cap = r->cap ? r->cap * 2 : 64;
+      r->v = xrealloc(r->v, r->cap * sizeof *r->v);
+    }
+  seccomp_rule *e = &r->v[r->len++];
+  *e = (seccomp_rule) { .nr = nr, .act = act, .ncmp = ncmp, .i = i, .j = j };
+  if (ncmp)
+    memcpy(e->cmp, cmp, ncmp * sizeof *cmp);
 }
 
 static int
-compile_syscall(scmp_filter_ctx ctx, const oci_syscall *sc, size_t i, uint32_t default_act,
+collect_syscall(rule_vec *rules, const oci_syscall *sc, size_t i, uint32_t default_act,
                 const char *o, bool *notify, clawrt_error *err)
 {
   char what[96], errwhat[96];
@@ -182,22 +199,49 @@ compile_syscall(scmp_filter_ctx ctx, const oci_syscall *sc, size_t i, uint32_t d
       if (nr == __NR_SCMP_ERROR)
         continue;  /* unknown to this libseccomp/arch: skipped like runc */
       if (sc->args_len == 0)
-        {
-          if (add_rule(ctx, act, nr, NULL, 0, o, i, j, name, err) < 0)
-            return -1;
-        }
+        push_rule(rules, act, nr, NULL, 0, i, j);
       else if (!shared_index)
-        {
-          if (add_rule(ctx, act, nr, cmp, (unsigned int) sc->args_len, o, i, j, name, err) < 0)
-            return -1;
-        }
+        push_rule(rules, act, nr, cmp, (unsigned int) sc->args_len, i, j);
       else
         /* libseccomp cannot AND two conditions on one argument: each
          * condition becomes its own rule, i.e. they are ORed (runc's
          * reading too) */
         for (size_t a = 0; a < sc->args_len; a++)
-          if (add_rule(ctx, act, nr, &cmp[a], 1, o, i, j, name, err) < 0)
-            return -1;
+          push_rule(rules, act, nr, &cmp[a], 1, i, j);
+    }
+  return 0;
+}
+
+/* libseccomp's rule insertion is quadratic in the rules of one syscall
+ * (50,000 take it most of a minute): a profile that cannot fit the kernel's
+ * limit whatever the optimiser does is refused before it starts. */
+static int
+add_rules(scmp_filter_ctx ctx, rule_vec *rules, const char *o, clawrt_error *err)
+{
+  cleanup_free seccomp_rule *copy = NULL;
+  if (rules->len > K_BPF_MAXINSNS / 2)
+    {
+      copy = xmalloc0(rules->len * sizeof *copy);
+      memcpy(copy, rules->v, rules->len * sizeof *copy);
+      size_t min = seccomp_rules_min_insns(copy, rules->len);
+      if (min > K_BPF_MAXINSNS)
+        return clawrt_error_set(err, E2BIG, "%s: linux.seccomp: %zu rules need at least %zu "
+                                "BPF instructions, above the kernel's limit of %d: merge rules "
+                                "that share an action, or drop argument conditions", o,
+                                rules->len, min, K_BPF_MAXINSNS);
+    }
+  for (size_t k = 0; k < rules->len; k++)
+    {
+      const seccomp_rule *e = &rules->v[k];
+      int r = seccomp_rule_add_array(ctx, e->act, e->nr, e->ncmp, e->ncmp ? e->cmp : NULL);
+      if (r < 0)
+        {
+          const char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, e->nr);
+          clawrt_error_set(err, -r, "%s: linux.seccomp.syscalls[%zu].names[%zu]: cannot add a "
+                           "rule for \"%s\"", o, e->i, e->j, name ? name : "?");
+          free((void *) name);
+          return -1;
+        }
     }
   return 0;
 }
@@ -299,9 +343,12 @@ seccomp_compile(const oci_seccomp *s, const char *origin, seccomp_program **out,
     }
 
   bool notify = false;
+  cleanup_rules rule_vec rules = { 0 };
   for (size_t i = 0; i < s->syscalls_len; i++)
-    if (compile_syscall(ctx, &s->syscalls[i], i, default_act, o, &notify, err) < 0)
+    if (collect_syscall(&rules, &s->syscalls[i], i, default_act, o, &notify, err) < 0)
       return -1;
+  if (add_rules(ctx, &rules, o, err) < 0)
+    return -1;
 
   if (notify && !(s->listener_path && s->listener_path[0]))
     return clawrt_error_set(err, EINVAL, "%s: linux.seccomp: SCMP_ACT_NOTIFY is used but "
