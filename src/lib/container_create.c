@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pidfd.h"
 #include "container_priv.h"
 #include "container_strict.h"
 #include "faults.h"
@@ -351,7 +352,7 @@ undo_create(created *c)
   if (c->pid > 0)
     {
       if (c->pidfd >= 0)
-        syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+        pidfd_signal(c->pidfd, SIGKILL);
       else
         kill(c->pid, SIGKILL);
       waitpid(c->pid, NULL, 0);

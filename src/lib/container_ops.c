@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pidfd.h"
 #include "container_priv.h"
 #include "faults.h"
 #include "linux/hooks.h"
@@ -388,7 +389,7 @@ container_kill(const clawrt_globals *g, const char *id, int signo, bool all, cla
       if (cgroup_kill_all(cg, signo, err) < 0)
         goto out;
     }
-  else if (syscall(SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
+  else if (pidfd_signal(pidfd, signo) < 0)
     {
       if (errno == ESRCH)
         clawrt_error_set_complete(err, ESRCH, "container not running");
@@ -465,7 +466,7 @@ container_destroy(int rootfd, int dirfd, container_state *st, clawrt_error *err)
   cleanup_close int pidfd = init_pidfd(st);
   if (pidfd >= 0)
     {
-      syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+      pidfd_signal(pidfd, SIGKILL);
       if (cg)
         {
           clawrt_error e = { 0 };

@@ -12,6 +12,7 @@
 
 #include <sys/file.h>
 
+#include "pidfd.h"
 #include "container_priv.h"
 #include "linux/terminal.h"
 #include "log.h"
@@ -25,7 +26,7 @@ forward_signal(int sig)
 {
   int saved = errno;
   if (forward_pidfd >= 0)
-    syscall(SYS_pidfd_send_signal, forward_pidfd, sig, NULL, 0);
+    pidfd_signal(forward_pidfd, sig);
   errno = saved;
 }
 

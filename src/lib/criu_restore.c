@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pidfd.h"
 #include "bundle.h"
 #include "container_priv.h"
 #include "criu_priv.h"
@@ -279,7 +280,7 @@ undo(restore *r)
 {
   clawrt_error e = { 0 };
   if (r->pidfd >= 0)
-    syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+    pidfd_signal(r->pidfd, SIGKILL);
   if (r->cg)
     {
       /* a restore that failed half way may have left part of the tree */
@@ -361,7 +362,7 @@ relay(int sig)
 {
   int saved = errno;
   if (relay_pidfd >= 0)
-    syscall(SYS_pidfd_send_signal, relay_pidfd, sig, NULL, 0);
+    pidfd_signal(relay_pidfd, sig);
   errno = saved;
 }
 

@@ -9,6 +9,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "pidfd.h"
 #include "linux/hooks.h"
 
 #include <errno.h>
@@ -45,12 +46,6 @@ static int
 pidfd_open_(pid_t pid)
 {
   return (int) syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int
-pidfd_send_signal_(int pidfd, int sig)
-{
-  return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
 /* Move fd above 2 (keeping O_CLOEXEC), closing the original. */
@@ -410,7 +405,7 @@ run_one(const hook_ctx *c, const char *state, size_t state_len, int out_fd, int 
         {
           int e = errno;
           kill(-pid, SIGKILL);
-          pidfd_send_signal_(pidfd, SIGKILL);
+          pidfd_signal(pidfd, SIGKILL);
           waitid(P_PIDFD, (id_t) pidfd, &(siginfo_t){ 0 }, WEXITED);
           close(so.fd), close(se.fd);
           return clawrt_error_set(err, e, "%s hook #%zu (%s): poll", c->kind, c->n, c->h->path);
@@ -440,7 +435,7 @@ run_one(const hook_ctx *c, const char *state, size_t state_len, int out_fd, int 
   if (timed_out)
     {
       kill(-pid, SIGKILL);
-      pidfd_send_signal_(pidfd, SIGKILL);
+      pidfd_signal(pidfd, SIGKILL);
     }
   siginfo_t si;
   memset(&si, 0, sizeof si);

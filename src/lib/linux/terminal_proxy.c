@@ -3,6 +3,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "pidfd.h"
 #include "linux/terminal.h"
 
 #include <errno.h>
@@ -102,7 +103,7 @@ forward_signal(proxy *p, int sig)
   if (sig == SIGPIPE || p->exited)
     return;
   /* ESRCH: it is exiting; nothing else is actionable here */
-  syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0);
+  pidfd_signal(p->pidfd, sig);
 }
 
 static void
