@@ -98,60 +98,61 @@ print_json(const audit_report *r, const char *bundle, clawrt_error *err)
   json_gen_free(g);
   if (rc < 0)
     return -1;
-  fwrite(out, 1, len, stdout);
-  if (len == 0 || out[len - 1] != '\n')
-    fputc('\n', stdout);
+  cli_print_text(out, len);
+  return 0;
+}
+
+typedef struct audit_args {
+  const char *dir, *format;
+  int fail_on;             /* an audit_severity, -1: none */
+} audit_args;
+
+static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  audit_args *a = ctx;
+  switch (id)
+    {
+    case F_BUNDLE:
+      a->dir = *v ? v : ".";
+      break;
+    case F_FORMAT:
+      if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0)
+        return clawrt_error_set(err, EINVAL, "audit: --format: expected text or json, got \"%s\"", v);
+      a->format = v;
+      break;
+    case F_FAIL_ON:
+      {
+        audit_severity s;
+        if (audit_severity_parse(v, &s) < 0)
+          return clawrt_error_set(err, EINVAL,
+                                  "audit: --fail-on: expected info, low, medium, high or critical, got \"%s\"",
+                                  v);
+        a->fail_on = (int) s;
+      }
+      break;
+    }
   return 0;
 }
 
 static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  const char *dir = ".", *format = "text";
-  int fail_on = -1;
-  cli_parser p;
-  cli_init(&p, &cmd_audit, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    switch (id)
-      {
-      case -1:
-        return -1;
-      case CLI_HELP:
-        cli_print_help(stdout, &cmd_audit);
-        return 0;
-      case F_BUNDLE:
-        dir = *v ? v : ".";
-        break;
-      case F_FORMAT:
-        if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0)
-          return clawrt_error_set(err, EINVAL, "audit: --format: expected text or json, got \"%s\"", v);
-        format = v;
-        break;
-      case F_FAIL_ON:
-        {
-          audit_severity s;
-          if (audit_severity_parse(v, &s) < 0)
-            return clawrt_error_set(err, EINVAL,
-                                    "audit: --fail-on: expected info, low, medium, high or critical, got \"%s\"",
-                                    v);
-          fail_on = (int) s;
-        }
-        break;
-      }
-  if (cli_args(&p, 0, 0, "", err) < 0)
-    return -1;
+  audit_args a = { .dir = ".", .format = "text", .fail_on = -1 };
+  int ind, r = cli_parse(&cmd_audit, argc, argv, on_flag, &a, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   bundle *b = NULL;
-  if (bundle_load(dir, NULL, &b, err) < 0)
+  if (bundle_load(a.dir, NULL, &b, err) < 0)
     return -1;
-  audit_report r;
-  int rc = audit_spec(b->spec, b->dir, g->strict, &r, err);
+  audit_report rep;
+  int rc = audit_spec(b->spec, b->dir, g->strict, &rep, err);
   if (rc == 0)
-    rc = strcmp(format, "json") == 0 ? print_json(&r, b->dir, err) : (print_text(&r, b->dir), 0);
-  if (rc == 0 && fail_on >= 0 && audit_max_severity(&r) >= fail_on)
+    rc = strcmp(a.format, "json") == 0 ? print_json(&rep, b->dir, err)
+                                       : (print_text(&rep, b->dir), 0);
+  if (rc == 0 && a.fail_on >= 0 && audit_max_severity(&rep) >= a.fail_on)
     *exit_status = 1;
-  audit_report_free(&r);
+  audit_report_free(&rep);
   bundle_free(b);
   return rc;
 }

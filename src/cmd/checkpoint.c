@@ -61,37 +61,32 @@ cmd_criu_flag(criu_opts *o, int id, const char *value, clawrt_error *err)
 }
 
 static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  criu_opts *o = ctx;
+  switch (id)
+    {
+    case F_LEAVE_RUNNING:
+      o->leave_running = cli_bool(v);
+      return 0;
+    case F_PARENT_PATH:
+      o->parent_path = v;
+      return 0;
+    case F_PRE_DUMP:
+      o->pre_dump = cli_bool(v);
+      return 0;
+    }
+  return cmd_criu_flag(o, id, v, err) < 0 ? -1 : 0;
+}
+
+static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
   criu_opts o = { 0 };
-  cli_parser p;
-  cli_init(&p, &cmd_checkpoint, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    switch (id)
-      {
-      case -1:
-        return -1;
-      case CLI_HELP:
-        cli_print_help(stdout, &cmd_checkpoint);
-        return 0;
-      case F_LEAVE_RUNNING:
-        o.leave_running = cli_bool(v);
-        break;
-      case F_PARENT_PATH:
-        o.parent_path = v;
-        break;
-      case F_PRE_DUMP:
-        o.pre_dump = cli_bool(v);
-        break;
-      default:
-        if (cmd_criu_flag(&o, id, v, err) < 0)
-          return -1;
-      }
-  if (cli_args(&p, 1, 1, "container id", err) < 0)
-    return -1;
-  return container_checkpoint(g, argv[p.ind], &o, err);
+  int ind, r = cli_parse(&cmd_checkpoint, argc, argv, on_flag, &o, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  return container_checkpoint(g, argv[ind], &o, err);
 }
 
 const cli_command cmd_checkpoint = {
@@ -105,4 +100,6 @@ const cli_command cmd_checkpoint = {
       "container keeps running as it was, and the error quotes CRIU's reason.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 1,
 };

@@ -26,15 +26,23 @@ typedef struct cli_flag {
 
 typedef int cli_run_fn(const clawrt_globals *g, int argc, char **argv, int *exit_status,
                        clawrt_error *err);
+typedef int cli_id_fn(const clawrt_globals *g, const char *id, clawrt_error *err);
 
 typedef struct cli_command {
   const char *name;
   const char *args;        /* the arguments after the flags: "<container-id>" */
   const char *summary;     /* one line, for `clawrt --help` */
   const char *description; /* for `clawrt CMD --help` and the man page */
-  const cli_flag *flags;
+  const cli_flag *flags;   /* cli_no_flags when none */
   cli_run_fn *run;         /* argv[0] is the command name */
+  /* How many arguments follow the flags (max_args < 0: any number); the
+   * first of every command that needs one is a container id. */
+  int min_args, max_args;
+  cli_id_fn *on_id;        /* for run = cli_run_id */
 } cli_command;
+
+/* The flag table of a command that has no flag but --help. */
+extern const cli_flag cli_no_flags[];
 
 typedef struct cli_parser {
   const cli_command *cmd;
@@ -67,10 +75,36 @@ cli_bool(const char *value)
  * any number), else a usage error naming the command. */
 int cli_args(cli_parser *p, int min, int max, const char *what, clawrt_error *err);
 
-/* The whole parse of a command without flags of its own: 1 when it
- * printed --help, 0 with the arguments from argv[*ind], -1 on error. */
-int cli_parse_noflags(const cli_command *cmd, int argc, char **argv, int min, int max,
-                      const char *what, int *ind, clawrt_error *err);
+/* A command's handling of one of its flags: 0, or -1 with *err.  After the
+ * last flag it is called once more with id CLI_END (value NULL), before the
+ * arguments are counted, for a check of the value a flag ended with (ps
+ * --format): a usage error about flags comes before one about arguments. */
+typedef int cli_flag_fn(void *ctx, int id, const char *value, clawrt_error *err);
+
+/* The whole command line of cmd (argv[0] its name): every flag through
+ * on_flag (NULL for cli_no_flags), then the arguments counted against
+ * cmd->min_args and max_args.  1 when it printed --help and did nothing
+ * else, 0 with the arguments from argv[*ind], -1 on error. */
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_flag_fn *on_flag, void *ctx,
+              int *ind, clawrt_error *err);
+
+/* The on_flag of a command whose one flag is a boolean: ctx is that bool. */
+int cli_flag_bool(void *ctx, int id, const char *value, clawrt_error *err);
+
+/* A document (JSON) on stdout, with the final newline it may lack. */
+void cli_print_text(const char *text, size_t len);
+
+/* The run of a command that takes a container id and no flag: its on_id on
+ * the id (cmd/commands.c finds the command by argv[0]). */
+int cli_run_id(const clawrt_globals *g, int argc, char **argv, int *exit_status,
+               clawrt_error *err);
+/* Such a command, whole: pause, resume, start. */
+#define CLI_ID_COMMAND(NAME, ON_ID, SUMMARY, DESCRIPTION)                      \
+  {                                                                            \
+    .name = NAME, .args = "<container-id>", .summary = SUMMARY,                \
+    .description = DESCRIPTION, .flags = cli_no_flags, .run = cli_run_id,      \
+    .min_args = 1, .max_args = 1, .on_id = ON_ID,                              \
+  }
 
 /* Parse N of --preserve-fds and the like: a decimal int in [0, INT_MAX]. */
 int cli_parse_int(const char *flag, const char *value, int *out, clawrt_error *err);
@@ -144,6 +178,14 @@ enum {
 typedef struct criu_opts criu_opts;
 /* Apply a CRIU_F_* flag: 1 when id is one, 0 when not, -1 on a bad value. */
 int cmd_criu_flag(criu_opts *o, int id, const char *value, clawrt_error *err);
+
+/* One `exec --cgroup [CONTROLLER[,CONTROLLER...]:]PATH` into o->cgroups,
+ * an entry per controller (cmd/exec.c).  -1 for a controller named twice or
+ * empty, more than one ':', or a PATH of every hierarchy given with another
+ * --cgroup. */
+int cmd_exec_add_cgroup(exec_opts *o, const char *spec, clawrt_error *err);
+/* Free what exec's flags allocated in o, and clear it. */
+void cmd_exec_opts_free(exec_opts *o);
 
 /* The subcommands, in the order `clawrt --help` lists them. */
 extern const cli_command cmd_create, cmd_delete, cmd_exec, cmd_kill, cmd_list, cmd_run,

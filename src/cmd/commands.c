@@ -2,6 +2,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -20,6 +21,18 @@ cli_find_command(const char *name)
     if (strcmp((*c)->name, name) == 0)
       return *c;
   return NULL;
+}
+
+int
+cli_run_id(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
+{
+  const cli_command *cmd = cli_find_command(argv[0]);
+  if (cmd == NULL || cmd->on_id == NULL)
+    return clawrt_error_set(err, EINVAL, "%s: not a command on a container id", argv[0]);
+  int ind, r = cli_parse(cmd, argc, argv, NULL, NULL, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  return cmd->on_id(g, argv[ind], err);
 }
 
 enum {

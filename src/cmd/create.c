@@ -37,26 +37,19 @@ static const cli_flag flags[] = {
 };
 
 static int
+on_flag(void *o, int id, const char *v, clawrt_error *err)
+{
+  return cmd_create_flag(o, id, v, err) < 0 ? -1 : 0;
+}
+
+static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
   create_opts o = { .bundle = "." };
-  cli_parser p;
-  cli_init(&p, &cmd_create, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    {
-      if (id == CLI_HELP)
-        {
-          cli_print_help(stdout, &cmd_create);
-          return 0;
-        }
-      if (id < 0 || cmd_create_flag(&o, id, v, err) < 0)
-        return -1;
-    }
-  if (cli_args(&p, 1, 1, "container id", err) < 0)
-    return -1;
-  return container_create(g, argv[p.ind], &o, err);
+  int ind, r = cli_parse(&cmd_create, argc, argv, on_flag, &o, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  return container_create(g, argv[ind], &o, err);
 }
 
 const cli_command cmd_create = {
@@ -70,4 +63,6 @@ const cli_command cmd_create = {
       "command and must be unique under --root.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 1,
 };

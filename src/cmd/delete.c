@@ -20,25 +20,10 @@ static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
   bool force = false;
-  cli_parser p;
-  cli_init(&p, &cmd_delete, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    switch (id)
-      {
-      case -1:
-        return -1;
-      case CLI_HELP:
-        cli_print_help(stdout, &cmd_delete);
-        return 0;
-      case F_FORCE:
-        force = cli_bool(v);
-        break;
-      }
-  if (cli_args(&p, 1, 1, "container id", err) < 0)
-    return -1;
-  if (container_delete(g, argv[p.ind], force, err) == 0)
+  int ind, r = cli_parse(&cmd_delete, argc, argv, cli_flag_bool, &force, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (container_delete(g, argv[ind], force, err) == 0)
     return 0;
   /* --force means "make sure it is gone", so a container that does not
    * exist is no error, as with runc: cleanup paths of clients call it
@@ -61,4 +46,6 @@ const cli_command cmd_delete = {
                  "container whose create was interrupted.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 1,
 };

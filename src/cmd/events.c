@@ -32,40 +32,34 @@ print_event(const char *json, void *data, clawrt_error *err)
 }
 
 static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  events_opts *o = ctx;
+  uint64_t ns;
+  switch (id)
+    {
+    case F_STATS:
+      o->stats_once = cli_bool(v);
+      break;
+    case F_INTERVAL:
+      if (units_parse_duration("interval", v, &ns, err) < 0)
+        return -1;
+      if (ns < 1000000)
+        return clawrt_error_set(err, 0, "--interval: %s is below 1ms", v);
+      o->interval_ms = ns / 1000000;
+      break;
+    }
+  return 0;
+}
+
+static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  cli_parser p;
-  cli_init(&p, &cmd_events, argc, argv, 1);
-  const char *v;
-  int id;
   events_opts o = { .stats_once = false, .interval_ms = 0 };
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    {
-      switch (id)
-        {
-        case CLI_HELP:
-          cli_print_help(stdout, &cmd_events);
-          return 0;
-        case F_STATS:
-          o.stats_once = cli_bool(v);
-          break;
-        case F_INTERVAL:
-          {
-            uint64_t ns;
-            if (units_parse_duration("interval", v, &ns, err) < 0)
-              return -1;
-            if (ns < 1000000)
-              return clawrt_error_set(err, 0, "--interval: %s is below 1ms", v);
-            o.interval_ms = ns / 1000000;
-            break;
-          }
-        default:
-          return -1;
-        }
-    }
-  if (cli_args(&p, 1, 1, "container id", err) < 0)
-    return -1;
-  return container_events(g, argv[p.ind], &o, print_event, NULL, err);
+  int ind, r = cli_parse(&cmd_events, argc, argv, on_flag, &o, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  return container_events(g, argv[ind], &o, print_event, NULL, err);
 }
 
 const cli_command cmd_events = {
@@ -80,4 +74,6 @@ const cli_command cmd_events = {
       "statistics once.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 1,
 };

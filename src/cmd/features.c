@@ -9,29 +9,12 @@
 #include "criu.h"
 #include "features.h"
 
-static const cli_flag flags[] = {
-  { NULL, 0, NULL, NULL, 0 },
-};
-
 static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  cli_parser p;
-  cli_init(&p, &cmd_features, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    {
-      if (id == CLI_HELP)
-        {
-          cli_print_help(stdout, &cmd_features);
-          return 0;
-        }
-      if (id < 0)
-        return -1;
-    }
-  if (cli_args(&p, 0, 0, "nothing", err) < 0)
-    return -1;
+  int ind, r = cli_parse(&cmd_features, argc, argv, NULL, NULL, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   /* checkpoint works only where `criu check` passes: ask it */
   clawrt_error ce = { 0 };
   features_opts fo = { .criu = criu_check(&ce) == 0 ? FEATURES_CRIU_WORKS : FEATURES_CRIU_BROKEN };
@@ -40,9 +23,7 @@ run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_err
   size_t len;
   if (features_json(&fo, &json, &len, err) < 0)
     return -1;
-  fputs(json, stdout);
-  if (len == 0 || json[len - 1] != '\n')
-    fputc('\n', stdout);
+  cli_print_text(json, len);
   free(json);
   return 0;
 }
@@ -56,6 +37,6 @@ const cli_command cmd_features = {
                  "operators, architectures and flags, LSMs and idmapped mounts.  Each list\n"
                  "comes from the table the runtime itself checks configs against, and each\n"
                  "\"enabled\" from a probe of this host, so it lists only what works here.",
-  .flags = flags,
+  .flags = cli_no_flags,
   .run = run,
 };

@@ -20,28 +20,13 @@ static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
   bool all = false;
-  cli_parser p;
-  cli_init(&p, &cmd_kill, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    switch (id)
-      {
-      case -1:
-        return -1;
-      case CLI_HELP:
-        cli_print_help(stdout, &cmd_kill);
-        return 0;
-      case F_ALL:
-        all = cli_bool(v);
-        break;
-      }
-  if (cli_args(&p, 1, 2, "container id", err) < 0)
-    return -1;
+  int ind, r = cli_parse(&cmd_kill, argc, argv, cli_flag_bool, &all, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   int signo = SIGTERM;
-  if (p.ind + 1 < argc && signal_parse(argv[p.ind + 1], &signo, err) < 0)
+  if (ind + 1 < argc && signal_parse(argv[ind + 1], &signo, err) < 0)
     return clawrt_error_wrap(err, "kill");
-  return container_kill(g, argv[p.ind], signo, all, err);
+  return container_kill(g, argv[ind], signo, all, err);
 }
 
 const cli_command cmd_kill = {
@@ -52,4 +37,6 @@ const cli_command cmd_kill = {
                  "without SIG, in any case (KILL, SIGKILL, sigusr1, RTMIN+2) or a number.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 2,
 };

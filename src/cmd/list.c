@@ -114,47 +114,48 @@ print_json(FILE *out, const container_info *v, size_t n, clawrt_error *err)
   return 0;
 }
 
+typedef struct list_args {
+  bool json, quiet;
+} list_args;
+
+static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  list_args *a = ctx;
+  switch (id)
+    {
+    case F_FORMAT:
+      if (strcmp(v, "json") == 0)
+        a->json = true;
+      else if (strcmp(v, "table") == 0)
+        a->json = false;
+      else
+        return clawrt_error_set(err, 0, "list: invalid format option \"%.32s\" (use table "
+                                        "or json)", v);
+      break;
+    case F_QUIET:
+      a->quiet = cli_bool(v);
+      break;
+    }
+  return 0;
+}
+
 static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  bool json = false, quiet = false;
-  cli_parser p;
-  cli_init(&p, &cmd_list, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    switch (id)
-      {
-      case -1:
-        return -1;
-      case CLI_HELP:
-        cli_print_help(stdout, &cmd_list);
-        return 0;
-      case F_FORMAT:
-        if (strcmp(v, "json") == 0)
-          json = true;
-        else if (strcmp(v, "table") == 0)
-          json = false;
-        else
-          return clawrt_error_set(err, 0, "list: invalid format option \"%.32s\" (use table "
-                                          "or json)", v);
-        break;
-      case F_QUIET:
-        quiet = cli_bool(v);
-        break;
-      }
-  if (cli_args(&p, 0, 0, "", err) < 0)
-    return -1;
+  list_args a = { false, false };
+  int ind, r = cli_parse(&cmd_list, argc, argv, on_flag, &a, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
 
   container_info *infos = NULL;
   size_t n = 0;
   if (container_list(g, &infos, &n, err) < 0)
     return -1;
-  int r = 0;
-  if (quiet)
+  if (a.quiet)
     for (size_t i = 0; i < n; i++)
       printf("%s\n", infos[i].id);
-  else if (json)
+  else if (a.json)
     r = print_json(stdout, infos, n, err);
   else
     print_table(stdout, infos, n);

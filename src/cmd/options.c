@@ -16,6 +16,10 @@
 
 static const cli_flag help_flag = { "help", 'h', NULL, "show this help", CLI_HELP };
 
+const cli_flag cli_no_flags[] = {
+  { NULL, 0, NULL, NULL, 0 },
+};
+
 void
 cli_init(cli_parser *p, const cli_command *cmd, int argc, char **argv, int first)
 {
@@ -248,8 +252,8 @@ cli_print_help(FILE *out, const cli_command *cmd)
 }
 
 int
-cli_parse_noflags(const cli_command *cmd, int argc, char **argv, int min, int max,
-                  const char *what, int *ind, clawrt_error *err)
+cli_parse(const cli_command *cmd, int argc, char **argv, cli_flag_fn *on_flag, void *ctx,
+          int *ind, clawrt_error *err)
 {
   cli_parser p;
   cli_init(&p, cmd, argc, argv, 1);
@@ -262,11 +266,29 @@ cli_parse_noflags(const cli_command *cmd, int argc, char **argv, int min, int ma
           cli_print_help(stdout, cmd);
           return 1;
         }
-      if (id < 0)
+      if (id < 0 || (on_flag && on_flag(ctx, id, v, err) < 0))
         return -1;
     }
-  if (cli_args(&p, min, max, what, err) < 0)
+  if (on_flag && on_flag(ctx, CLI_END, NULL, err) < 0)
+    return -1;
+  if (cli_args(&p, cmd->min_args, cmd->max_args, "container id", err) < 0)
     return -1;
   *ind = p.ind;
   return 0;
+}
+
+int
+cli_flag_bool(void *ctx, int id, const char *value, clawrt_error *err)
+{
+  if (id != CLI_END)
+    *(bool *) ctx = cli_bool(value);
+  return 0;
+}
+
+void
+cli_print_text(const char *text, size_t len)
+{
+  fwrite(text, 1, len, stdout);
+  if (len == 0 || text[len - 1] != '\n')
+    fputc('\n', stdout);
 }

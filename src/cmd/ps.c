@@ -156,37 +156,31 @@ print_table(const pid_t *pids, size_t n, char **args, int nargs, clawrt_error *e
   return 0;
 }
 
+/* The last --format counts, as with runc's flag parser. */
+static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  const char **format = ctx;
+  if (id == F_FORMAT)
+    *format = v;
+  else if (id == CLI_END && strcmp(*format, "json") != 0 && strcmp(*format, "table") != 0)
+    return clawrt_error_set(err, 0, "--format: \"%s\" is neither table nor json", *format);
+  return 0;
+}
+
 static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  cli_parser p;
-  cli_init(&p, &cmd_ps, argc, argv, 1);
-  const char *v;
-  int id;
   const char *format = "table";
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    {
-      if (id == CLI_HELP)
-        {
-          cli_print_help(stdout, &cmd_ps);
-          return 0;
-        }
-      if (id < 0)
-        return -1;
-      if (id == F_FORMAT)
-        format = v;
-    }
-  bool json = strcmp(format, "json") == 0;
-  if (!json && strcmp(format, "table") != 0)
-    return clawrt_error_set(err, 0, "--format: \"%s\" is neither table nor json", format);
-  if (cli_args(&p, 1, -1, "container id", err) < 0)
-    return -1;
+  int ind, r = cli_parse(&cmd_ps, argc, argv, on_flag, &format, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
-  if (container_ps(g, argv[p.ind], &pids, &n, err) < 0)
+  if (container_ps(g, argv[ind], &pids, &n, err) < 0)
     return -1;
-  if (!json)
-    return print_table(pids, n, argv + p.ind + 1, argc - p.ind - 1, err);
+  if (strcmp(format, "json") != 0)
+    return print_table(pids, n, argv + ind + 1, argc - ind - 1, err);
   fputc('[', stdout);
   for (size_t i = 0; i < n; i++)
     printf("%s%d", i ? "," : "", (int) pids[i]);
@@ -204,4 +198,6 @@ const cli_command cmd_ps = {
       "PID column.  With --format json it prints the host pids as a JSON array.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = -1,
 };

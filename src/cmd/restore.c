@@ -30,50 +30,45 @@ static const cli_flag flags[] = {
 };
 
 static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  restore_opts *o = ctx;
+  switch (id)
+    {
+    case F_BUNDLE:
+      o->bundle = v;
+      return 0;
+    case F_DETACH:
+      o->detach = cli_bool(v);
+      return 0;
+    case F_PID_FILE:
+      o->pid_file = v;
+      return 0;
+    case F_CONSOLE_SOCKET:
+      o->console_socket = v;
+      return 0;
+    case F_NO_SUBREAPER:
+      o->no_subreaper = cli_bool(v);
+      return 0;
+    case F_NO_PIVOT:
+      if (cli_bool(v))
+        return clawrt_error_set(err, EINVAL,
+                                "restore: --no-pivot is not possible: CRIU itself enters the "
+                                "rootfs with pivot_root (a rootfs on a ramdisk cannot be "
+                                "restored)");
+      return 0;
+    }
+  return cmd_criu_flag(&o->criu, id, v, err) < 0 ? -1 : 0;
+}
+
+static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
   restore_opts o = { .bundle = "." };
-  cli_parser p;
-  cli_init(&p, &cmd_restore, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    switch (id)
-      {
-      case -1:
-        return -1;
-      case CLI_HELP:
-        cli_print_help(stdout, &cmd_restore);
-        return 0;
-      case F_BUNDLE:
-        o.bundle = v;
-        break;
-      case F_DETACH:
-        o.detach = cli_bool(v);
-        break;
-      case F_PID_FILE:
-        o.pid_file = v;
-        break;
-      case F_CONSOLE_SOCKET:
-        o.console_socket = v;
-        break;
-      case F_NO_SUBREAPER:
-        o.no_subreaper = cli_bool(v);
-        break;
-      case F_NO_PIVOT:
-        if (cli_bool(v))
-          return clawrt_error_set(err, EINVAL,
-                                  "restore: --no-pivot is not possible: CRIU itself enters the "
-                                  "rootfs with pivot_root (a rootfs on a ramdisk cannot be "
-                                  "restored)");
-        break;
-      default:
-        if (cmd_criu_flag(&o.criu, id, v, err) < 0)
-          return -1;
-      }
-  if (cli_args(&p, 1, 1, "container id", err) < 0)
-    return -1;
-  return container_restore(g, argv[p.ind], &o, exit_status, err);
+  int ind, r = cli_parse(&cmd_restore, argc, argv, on_flag, &o, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  return container_restore(g, argv[ind], &o, exit_status, err);
 }
 
 const cli_command cmd_restore = {
@@ -88,4 +83,6 @@ const cli_command cmd_restore = {
       "the container when it exits and exits with its status.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 1,
 };

@@ -20,40 +20,35 @@ static const cli_flag flags[] = {
 };
 
 static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  create_opts *o = ctx;
+  switch (id)
+    {
+    case F_DETACH:
+      o->detach = cli_bool(v);
+      return 0;
+    case F_KEEP:
+      o->keep = cli_bool(v);
+      return 0;
+    case F_STATS:
+      o->stats = cli_bool(v);
+      return 0;
+    case F_NO_SUBREAPER:
+      return 0;
+    }
+  return cmd_create_flag(o, id, v, err) < 0 ? -1 : 0;
+}
+
+static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
   create_opts o = { .bundle = "." };
-  cli_parser p;
-  cli_init(&p, &cmd_run, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    {
-      switch (id)
-        {
-        case CLI_HELP:
-          cli_print_help(stdout, &cmd_run);
-          return 0;
-        case F_DETACH:
-          o.detach = cli_bool(v);
-          break;
-        case F_KEEP:
-          o.keep = cli_bool(v);
-          break;
-        case F_STATS:
-          o.stats = cli_bool(v);
-          break;
-        case F_NO_SUBREAPER:
-          break;
-        default:
-          if (id < 0 || cmd_create_flag(&o, id, v, err) < 0)
-            return -1;
-        }
-    }
-  if (cli_args(&p, 1, 1, "container id", err) < 0)
-    return -1;
+  int ind, r = cli_parse(&cmd_run, argc, argv, on_flag, &o, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   container_exit ex;
-  int rc = container_run_ex(g, argv[p.ind], &o, &ex, err);
+  int rc = container_run_ex(g, argv[ind], &o, &ex, err);
   /* the library explains, the command prints: one line each, on stderr */
   if (ex.died)
     fprintf(stderr, "clawrt: %s\n", ex.died);
@@ -78,4 +73,6 @@ const cli_command cmd_run = {
       "(memory, pids, RLIMIT_CPU) it says which, with the figures, on stderr.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 1,
 };

@@ -98,61 +98,63 @@ effective(const char *bundle_dir, bool strict, clawrt_error *err)
   return rc;
 }
 
+typedef struct spec_args {
+  const char *bundle;
+  bool rootless, strict, effective;
+} spec_args;
+
+static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  spec_args *a = ctx;
+  switch (id)
+    {
+    case F_BUNDLE:
+      a->bundle = *v ? v : ".";
+      break;
+    case F_ROOTLESS:
+      a->rootless = cli_bool(v);
+      break;
+    case F_STRICT:
+      a->strict = cli_bool(v);
+      break;
+    case F_EFFECTIVE:
+      a->effective = cli_bool(v);
+      break;
+    }
+  return 0;
+}
+
 static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  const char *bundle = ".";
-  bool rootless = false, strict = false, show_effective = false;
-  cli_parser p;
-  cli_init(&p, &cmd_spec, argc, argv, 1);
-  const char *v;
-  int id;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
-    switch (id)
-      {
-      case -1:
-        return -1;
-      case CLI_HELP:
-        cli_print_help(stdout, &cmd_spec);
-        return 0;
-      case F_BUNDLE:
-        bundle = *v ? v : ".";
-        break;
-      case F_ROOTLESS:
-        rootless = cli_bool(v);
-        break;
-      case F_STRICT:
-        strict = cli_bool(v);
-        break;
-      case F_EFFECTIVE:
-        show_effective = cli_bool(v);
-        break;
-      }
-  if (cli_args(&p, 0, 0, "", err) < 0)
-    return -1;
-  if (show_effective)
+  spec_args a = { .bundle = "." };
+  int ind, r = cli_parse(&cmd_spec, argc, argv, on_flag, &a, &ind, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (a.effective)
     {
-      if (rootless)
+      if (a.rootless)
         return clawrt_error_set(err, EINVAL, "spec: --rootless makes a new config; --effective "
                                 "shows an existing bundle's: give one of them");
-      return effective(bundle, strict || g->strict, err);
+      return effective(a.bundle, a.strict || g->strict, err);
     }
 
   oci_spec *spec = spec_default();
-  if (rootless)
+  if (a.rootless)
     spec_make_rootless(spec, geteuid(), getegid());
-  if ((strict || g->strict) && strict_apply(spec, "config.json", NULL, err) < 0)
+  if ((a.strict || g->strict) && strict_apply(spec, "config.json", NULL, err) < 0)
     {
       oci_spec_free(spec);
-      return clawrt_error_wrap(err, "spec --strict%s", rootless ? " --rootless" : "");
+      return clawrt_error_wrap(err, "spec --strict%s", a.rootless ? " --rootless" : "");
     }
   cleanup_free char *text = NULL;
   size_t len = 0;
-  int r = oci_spec_emit(spec, &text, &len, err);
+  r = oci_spec_emit(spec, &text, &len, err);
   oci_spec_free(spec);
   if (r < 0)
     return -1;
-  return write_config(bundle, text, len, err);
+  return write_config(a.bundle, text, len, err);
 }
 
 const cli_command cmd_spec = {

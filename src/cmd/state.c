@@ -7,23 +7,16 @@
 
 #include "cmd.h"
 
-static const cli_flag flags[] = {
-  { NULL, 0, NULL, NULL, 0 },
-};
-
 static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  int ind, r = cli_parse_noflags(&cmd_state, argc, argv, 1, 1, "container id", &ind, err);
+  int ind, r = cli_parse(&cmd_state, argc, argv, NULL, NULL, &ind, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
   char *json = NULL;
   if (container_state_json(g, argv[ind], &json, err) < 0)
     return -1;
-  size_t n = strlen(json);
-  fputs(json, stdout);
-  if (n == 0 || json[n - 1] != '\n')
-    fputc('\n', stdout);
+  cli_print_text(json, strlen(json));
   free(json);
   return 0;
 }
@@ -36,6 +29,8 @@ const cli_command cmd_state = {
                  "status (creating, created, running, paused or stopped), pid, bundle and\n"
                  "annotations, plus runc's rootfs, created and owner.  The status is read\n"
                  "from the process itself, not from a file.",
-  .flags = flags,
+  .flags = cli_no_flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 1,
 };

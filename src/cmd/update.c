@@ -230,64 +230,65 @@ load_resources(const char *path, oci_resources **out, clawrt_error *err)
   return oci_resources_parse(buf, len, std ? "resources (stdin)" : path, out, err);
 }
 
+typedef struct update_args {
+  const char *file;        /* --resources */
+  const char *other;       /* the last other flag given */
+  oci_resources *res;      /* what the other flags set */
+} update_args;
+
+static int
+on_flag(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  update_args *a = ctx;
+  if (id == CLI_END)
+    return 0;
+  if (id == F_RESOURCES)
+    {
+      a->file = v;
+      return 0;
+    }
+  const cli_flag *f;
+  for (f = flags; f->name && f->id != id; f++)
+    ;
+  a->other = f->name;
+  return apply_flag(a->res, id, f->name, v, err);
+}
+
 static int
 run(const clawrt_globals *g, int argc, char **argv, int *exit_status, clawrt_error *err)
 {
-  cli_parser p;
-  cli_init(&p, &cmd_update, argc, argv, 1);
-  const char *v;
-  int id;
-  const char *file = NULL, *other = NULL;
-  oci_resources *r = xmalloc0(sizeof *r);
-  int rc = -1;
-  while ((id = cli_next(&p, &v, err)) != CLI_END)
+  update_args a = { .res = xmalloc0(sizeof(oci_resources)) };
+  int ind, rc = cli_parse(&cmd_update, argc, argv, on_flag, &a, &ind, err);
+  if (rc != 0)
     {
-      if (id == CLI_HELP)
-        {
-          cli_print_help(stdout, &cmd_update);
-          rc = 0;
-          goto out;
-        }
-      if (id < 0)
-        goto out;
-      if (id == F_RESOURCES)
-        {
-          file = v;
-          continue;
-        }
-      const cli_flag *f;
-      for (f = flags; f->name && f->id != id; f++)
-        ;
-      other = f->name;
-      if (apply_flag(r, id, f->name, v, err) < 0)
-        goto out;
+      rc = rc < 0 ? -1 : 0;
+      goto out;
     }
-  if (cli_args(&p, 1, 1, "container id", err) < 0)
-    goto out;
-  if (file && other)
+  rc = -1;
+  if (a.file && a.other)
     {
       clawrt_error_set(err, 0,
                        "update: --resources and --%s together: the file gives every value; "
                        "put %s in it instead",
-                       other, other);
+                       a.other, a.other);
       goto out;
     }
-  if (file)
+  if (a.file)
     {
-      oci_resources_free(r);
-      r = NULL;
-      if (load_resources(file, &r, err) < 0)
+      oci_resources_free(a.res);
+      a.res = NULL;
+      if (load_resources(a.file, &a.res, err) < 0)
         goto out;
     }
-  else if (other == NULL)
+  else if (a.other == NULL)
     {
       clawrt_error_set(err, 0, "update: nothing to change: give --resources FILE or a flag "
                                "such as --memory (see clawrt update --help)");
       goto out;
     }
-  rc = container_update(g, argv[p.ind], r, err);
+  rc = container_update(g, argv[ind], a.res, err);
 out:
-  oci_resources_free(r);
+  oci_resources_free(a.res);
   return rc;
 }
 
@@ -303,4 +304,6 @@ const cli_command cmd_update = {
       "apply is an error naming the field.",
   .flags = flags,
   .run = run,
+  .min_args = 1,
+  .max_args = 1,
 };

@@ -55,7 +55,15 @@ typedef struct exec_opts {
   const char *process_label;
   const char *apparmor;
   int preserve_fds;
-  const char *cgroup;        /* --cgroup [CONTROLLER:]PATH */
+  /* --cgroup: sub-cgroups of the container's to run in, one entry per
+   * controller (controller NULL: every hierarchy, and then the only entry;
+   * a controller at most once).  The hierarchies no entry names keep the
+   * container's own cgroup. */
+  struct exec_cgroup {
+    char *controller;
+    char *path;              /* relative to the container's cgroup */
+  } *cgroups;
+  size_t cgroups_len;
   bool ignore_paused;
 } exec_opts;
 

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pidfd.h"
 #include "container_priv.h"
 #include "faults.h"
 #include "linux/caps.h"
@@ -232,6 +233,26 @@ exec_process(const oci_spec *spec, const exec_opts *o, oci_process **out, clawrt
   return 0;
 }
 
+/* exec --cgroup, before anything runs.  On cgroup v2 every controller is in
+ * the one hierarchy, so controllers given different sub-cgroups would all
+ * end in the last one written. */
+static int
+check_sub_cgroups(const cgroup_manager *cg, const exec_opts *o, clawrt_error *err)
+{
+  if (cg == NULL)
+    return clawrt_error_set(err, 0, "exec: --cgroup: the container has no cgroup recorded");
+  if (cgroup_manager_layout(cg) != CGROUP_LAYOUT_V2)
+    return 0;
+  const struct exec_cgroup *a = &o->cgroups[0];
+  for (size_t i = 1; i < o->cgroups_len; i++)
+    if (strcmp(o->cgroups[i].path, a->path) != 0)
+      return clawrt_error_set(err, 0, "exec: --cgroup %s:%s and %s:%s: on cgroup v2 every "
+                              "controller is in one hierarchy, give them one path",
+                              a->controller, a->path, o->cgroups[i].controller,
+                              o->cgroups[i].path);
+  return 0;
+}
+
 /* Namespaces of the init that differ from ours: those we join. */
 static int
 container_ns_flags(pid_t pid, clawrt_error *err)
@@ -325,7 +346,7 @@ exec_forward(int sig)
 {
   int saved = errno;
   if (exec_fwd_pidfd >= 0)
-    syscall(SYS_pidfd_send_signal, exec_fwd_pidfd, sig, NULL, 0);
+    pidfd_signal(exec_fwd_pidfd, sig);
   errno = saved;
 }
 
@@ -441,11 +462,8 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
     .tty_to_parent = proc->terminal && console < 0,
     .preserve_fds = o->preserve_fds,
   };
-  if (o->cgroup && cg == NULL)
-    {
-      clawrt_error_set(err, 0, "exec: --cgroup: the container has no cgroup recorded");
-      goto out;
-    }
+  if (o->cgroups_len && check_sub_cgroups(cg, o, err) < 0)
+    goto out;
   int v2fd = cg ? cgroup_v2_fd(cg) : -1;
   struct clone_args ca = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd,
                            .exit_signal = SIGCHLD };
@@ -486,14 +504,9 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
        * a sub-cgroup of one controller must not leave the process in our
        * own cgroups of the others, out of the container's limits */
       int r = v2fd >= 0 ? cgroup_enter_rest(cg, pid, err) : cgroup_enter(cg, pid, err);
-      if (r == 0 && o->cgroup)
-        {
-          cleanup_free char *dup = xstrdup(o->cgroup);
-          char *colon = strchr(dup, ':');
-          if (colon)
-            *colon = '\0';
-          r = cgroup_enter_sub(cg, pid, colon ? dup : NULL, colon ? colon + 1 : dup, err);
-        }
+      for (size_t i = 0; r == 0 && i < o->cgroups_len; i++)
+        if (cgroup_enter_sub(cg, pid, o->cgroups[i].controller, o->cgroups[i].path, err) < 0)
+          r = clawrt_error_wrap(err, "exec");
       if (r < 0)
         goto kill_out;
     }

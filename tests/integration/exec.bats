@@ -475,13 +475,17 @@ cgroup_dirs() {
   [ "${#CGDIRS[@]}" -gt 0 ] || { echo "no cgroup directory for $CGPATH" >&2; return 1; }
 }
 
-# make_sub DIR: a sub-cgroup DIR/sub, usable (cpuset needs cpus and mems).
+# make_sub DIR [NAME]: a sub-cgroup DIR/NAME (default: sub), usable
+# (cpuset needs cpus and mems).  Already there is fine: co-mounted
+# controllers (cpu,cpuacct) share one directory.
 make_sub() {
-  mkdir "$1/sub"
-  SUBS+=("$1/sub")
+  local sub=$1/${2:-sub}
+  [ -d "$sub" ] && return 0
+  mkdir "$sub"
+  SUBS+=("$sub")
   if [ -e "$1/cpuset.cpus" ]; then
-    cat "$1/cpuset.cpus" > "$1/sub/cpuset.cpus"
-    cat "$1/cpuset.mems" > "$1/sub/cpuset.mems"
+    cat "$1/cpuset.cpus" > "$sub/cpuset.cpus"
+    cat "$1/cpuset.mems" > "$sub/cpuset.mems"
   fi
 }
 
@@ -541,13 +545,103 @@ make_sub() {
   run clawrt exec --cgroup ../.. "$ID" touch /ran
   [ "$status" -ne 0 ]
   [ ! -e "$ROOTFS/ran" ]
+}
+
+@test "exec --cgroup CONTROLLER:PATH repeated: each controller in its own sub-cgroup" {
+  local c
+  for c in memory cpu cpuacct; do
+    [ -d "/sys/fs/cgroup/$c" ] || skip "no cgroup v1 $c hierarchy on this host"
+  done
+  cgroup_setup
+  start_container
+  cgroup_dirs
+  make_sub "/sys/fs/cgroup/memory$CGPATH" sub1
+  make_sub "/sys/fs/cgroup/cpu$CGPATH" sub2
+  make_sub "/sys/fs/cgroup/cpuacct$CGPATH" sub2
+  # inside, in the container's cgroup namespace: paths under its cgroup
+  run clawrt exec --cgroup memory:sub1 --cgroup cpu,cpuacct:sub2 "$ID" cat /proc/self/cgroup
+  [ "$status" -eq 0 ]
+  local line ctl want
+  while IFS= read -r line; do
+    ctl=$(echo "$line" | cut -d: -f2)
+    case $ctl in
+      memory) want=/sub1 ;;
+      cpu | cpuacct | cpu,cpuacct | cpuacct,cpu) want=/sub2 ;;
+      *) want=/ ;;
+    esac
+    [ "$(echo "$line" | cut -d: -f3)" = "$want" ] ||
+      { echo "$ctl: want $want, the exec'd process has: $output"; false; }
+  done <<< "$output"
+  printf '%s\n' "$output" | grep -q ':memory:/sub1$'
+  printf '%s\n' "$output" | grep -Eq ':cpu(,cpuacct)?:/sub2$'
+  # the host's view of a process that stays: in each sub-cgroup's procs
+  run_nopipe clawrt exec -d --pid-file "$BATS_TEST_TMPDIR/pid" --cgroup cpu,cpuacct:sub2 \
+    --cgroup memory:sub1 "$ID" sleep 1001
+  [ "$status" -eq 0 ]
+  local pid
+  pid=$(cat "$BATS_TEST_TMPDIR/pid")
+  grep -qx "$pid" "/sys/fs/cgroup/memory$CGPATH/sub1/cgroup.procs"
+  grep -qx "$pid" "/sys/fs/cgroup/cpu$CGPATH/sub2/cgroup.procs"
+  grep -qx "$pid" "/sys/fs/cgroup/cpuacct$CGPATH/sub2/cgroup.procs"
+  grep -qx "$pid" "/sys/fs/cgroup/pids$CGPATH/cgroup.procs"
+  [ "$(grep ':memory:' "/proc/$pid/cgroup")" = "$(grep ':memory:' "/proc/$INIT_PID/cgroup")/sub1" ]
+  kill -KILL "$pid"
+  wait_pid_gone "$pid"
+}
+
+@test "exec --cgroup: a controller named twice, an unknown one, a PATH beside CONTROLLER:PATH are refused; nothing runs, nothing is left" {
+  [ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/pids ] ||
+    skip "no cgroup v1 memory and pids hierarchies on this host"
+  cgroup_setup
+  start_container
+  cgroup_dirs
+  make_sub "/sys/fs/cgroup/memory$CGPATH" sub1
+  make_sub "/sys/fs/cgroup/memory$CGPATH" sub2
+  make_sub "/sys/fs/cgroup/pids$CGPATH" sub1
+  local pids0 names0
+  pids0=$(test_pid_set)
+  names0=$(state_names)
+  # runc 1.1.5 refuses a PATH of every hierarchy beside another --cgroup,
+  # naming the PATH, in either order
+  run clawrt exec --cgroup sub1 --cgroup memory:sub1 "$ID" touch /ran
+  [ "$status" -ne 0 ]
+  output_has sub1
+  run clawrt exec --cgroup pids:sub1 --cgroup sub1 "$ID" touch /ran
+  [ "$status" -ne 0 ]
+  output_has sub1
+  # as runc: an unknown controller, a missing sub-cgroup
+  run clawrt exec --cgroup bogus:sub1 "$ID" touch /ran
+  [ "$status" -ne 0 ]
+  output_has bogus
+  # the first is entered before the second is found missing
+  run clawrt exec --cgroup memory:sub1 --cgroup pids:nosuch "$ID" touch /ran
+  [ "$status" -ne 0 ]
+  output_has nosuch
   if ! runtime_is runc; then
-    # runc takes one --cgroup per controller; clawrt refuses a second
-    # rather than ignore it
-    run clawrt exec --cgroup memory:sub --cgroup pids:sub "$ID" true
+    # runc 1.1 lets the last path of a controller win
+    run clawrt exec --cgroup memory:sub1 --cgroup pids,memory:sub2 "$ID" touch /ran
     [ "$status" -ne 0 ]
-    output_has "--cgroup given twice"
+    [ "$output" = 'clawrt: exec: --cgroup "pids,memory:sub2": controller "memory" named twice (its first path: "sub1")' ]
+    run clawrt exec --cgroup sub1 --cgroup memory:sub1 "$ID" touch /ran
+    [ "$output" = 'clawrt: exec: --cgroup "sub1": a PATH of every hierarchy must be the only --cgroup; give CONTROLLER:PATH for each controller instead' ]
+    run clawrt exec --cgroup memory:sub1 --cgroup bogus,pids:sub1 "$ID" touch /ran
+    [ "$status" -ne 0 ]
+    [ "$output" = 'clawrt: exec: --cgroup: unknown controller `bogus`' ]
+    run clawrt exec --cgroup :sub1 "$ID" touch /ran
+    [ "$status" -ne 0 ]
+    output_has "empty controller name"
   fi
+  [ ! -e "$ROOTFS/ran" ]
+  # no process left, in a sub-cgroup or anywhere; the state as it was
+  local d
+  for d in "${SUBS[@]}"; do
+    [ -z "$(cat "$d/cgroup.procs")" ] || { echo "left in $d: $(cat "$d/cgroup.procs")"; false; }
+  done
+  [ "$(test_pid_set)" = "$pids0" ]
+  [ "$(state_names)" = "$names0" ]
+  run clawrt exec --cgroup memory:sub2 "$ID" echo still-fine
+  [ "$status" -eq 0 ]
+  [ "$output" = still-fine ]
 }
 
 @test "exec --ignore-paused: refused into a paused container without it; with it the process runs once resumed" {

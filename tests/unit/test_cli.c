@@ -139,6 +139,207 @@ test_parser(void)
   clawrt_error_clear(&e);
 }
 
+/* ---- cli_parse: the loop every command shares ---------------------------- */
+
+/* The command line as on_flag saw it: "id=value;" per flag, then "END". */
+typedef struct seen {
+  char text[256];
+  int fail_at;             /* the id at which on_flag fails (CLI_END: 0) */
+  bool can_fail;
+} seen;
+
+static int
+record(void *ctx, int id, const char *v, clawrt_error *err)
+{
+  seen *s = ctx;
+  char item[64];
+  if (id == CLI_END)
+    snprintf(item, sizeof item, "END");
+  else
+    snprintf(item, sizeof item, "%d=%s;", id, v ? v : "-");
+  strcat(s->text, item);
+  if (s->can_fail && id == s->fail_at)
+    return clawrt_error_set(err, 0, "refused at %d", id);
+  return 0;
+}
+
+static const cli_command targs = { .name = "t", .args = "<id> [X]", .summary = "s",
+                                   .flags = tflags, .min_args = 1, .max_args = 2 };
+
+/* cli_parse with stdout (the --help text) sent to /dev/null. */
+static int
+parse_quiet(const cli_command *c, char **argv, seen *s, int *ind, clawrt_error *e)
+{
+  int argc = 0;
+  while (argv[argc])
+    argc++;
+  fflush(stdout);
+  int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  dup2(null, STDOUT_FILENO);
+  int r = cli_parse(c, argc, argv, record, s, ind, e);
+  fflush(stdout);
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  close(null);
+  return r;
+}
+
+static void
+test_cli_parse(void)
+{
+  clawrt_error e = { 0 };
+  int ind = -1;
+  seen s = { "", 0, false };
+  CHECK(parse_quiet(&targs, ARGV("-d", "--env=A=1", "id", "x"), &s, &ind, &e) == 0
+            && ind == 3 && strcmp(s.text, "2=-;4=A=1;END") == 0,
+        "flags through on_flag, then END, arguments from *ind (%s)", s.text);
+  s = (seen){ "", 0, false };
+  CHECK(parse_quiet(&targs, ARGV("-d", "--help", "--bogus"), &s, &ind, &e) == 1
+            && strcmp(s.text, "2=-;") == 0 && e.msg == NULL,
+        "--help: 1, nothing after it parsed, no END, no argument check");
+  s = (seen){ "", 0, false };
+  CHECK(parse_quiet(&targs, ARGV("-d"), &s, &ind, &e) < 0 && strcmp(s.text, "2=-;END") == 0
+            && strcmp(e.msg, "t: missing container id (see clawrt t --help)") == 0,
+        "too few arguments: the container id named missing (%s)", e.msg);
+  clawrt_error_clear(&e);
+  s = (seen){ "", 0, false };
+  CHECK(parse_quiet(&targs, ARGV("a", "b", "c"), &s, &ind, &e) < 0
+            && strstr(e.msg, "unexpected argument \"c\""),
+        "too many arguments: the first extra named");
+  clawrt_error_clear(&e);
+  s = (seen){ "", CLI_END, true };
+  CHECK(parse_quiet(&targs, ARGV("-t"), &s, &ind, &e) < 0 && strcmp(e.msg, "refused at 0") == 0,
+        "an error of the END call comes before the argument count's");
+  clawrt_error_clear(&e);
+  s = (seen){ "", 2, true };
+  CHECK(parse_quiet(&targs, ARGV("-d", "-t", "id"), &s, &ind, &e) < 0
+            && strcmp(s.text, "2=-;") == 0 && strcmp(e.msg, "refused at 2") == 0,
+        "an error of on_flag stops the parse");
+  clawrt_error_clear(&e);
+  s = (seen){ "", 0, false };
+  CHECK(parse_quiet(&targs, ARGV("--nope", "id"), &s, &ind, &e) < 0 && s.text[0] == '\0'
+            && strstr(e.msg, "unknown flag --nope"),
+        "a usage error before on_flag hears of anything");
+  clawrt_error_clear(&e);
+  s = (seen){ "", 0, false };
+  CHECK(parse_quiet(&tcmd, ARGV("x"), &s, &ind, &e) < 0 && strstr(e.msg, "unexpected argument \"x\""),
+        "a command without min/max_args takes no argument");
+  clawrt_error_clear(&e);
+
+  bool b = false;
+  CHECK(cli_flag_bool(&b, 7, NULL, &e) == 0 && b, "cli_flag_bool: set");
+  CHECK(cli_flag_bool(&b, CLI_END, NULL, &e) == 0 && b, "cli_flag_bool: END leaves it");
+  CHECK(cli_flag_bool(&b, 7, "false", &e) == 0 && !b, "cli_flag_bool: =false clears");
+
+  /* the commands on a container id: the table reaches the parser without
+   * calling their container_* function */
+  clawrt_globals g = { .root = "/nonexistent-clawrt-test-root" };
+  int st = 0;
+  const cli_command *idcmds[] = { &cmd_pause, &cmd_resume, &cmd_start };
+  for (int i = 0; i < 3; i++)
+    {
+      const cli_command *c = idcmds[i];
+      char *none[] = { (char *) c->name, NULL };
+      char *two[] = { (char *) c->name, "a", "b", NULL };
+      char *flag[] = { (char *) c->name, "--force", "a", NULL };
+      cleanup_free char *missing = xasprintf("%s: missing container id (see clawrt %s --help)",
+                                             c->name, c->name);
+      bool ok = c->run(&g, 1, none, &st, &e) < 0 && strcmp(e.msg, missing) == 0;
+      clawrt_error_clear(&e);
+      ok = ok && c->run(&g, 3, two, &st, &e) < 0 && strstr(e.msg, "unexpected argument \"b\"");
+      clawrt_error_clear(&e);
+      ok = ok && c->run(&g, 3, flag, &st, &e) < 0 && strstr(e.msg, "unknown flag --force");
+      clawrt_error_clear(&e);
+      CHECK(ok && c->run == cli_run_id && c->on_id && c->flags == cli_no_flags,
+            "%s: one container id, no flag", c->name);
+    }
+  char *other[] = { "list", "x", NULL };
+  CHECK(cli_run_id(&g, 2, other, &st, &e) < 0 && strstr(e.msg, "not a command on a container id"),
+        "cli_run_id refuses a command without on_id");
+  clawrt_error_clear(&e);
+}
+
+/* ---- exec --cgroup --------------------------------------------------------- */
+
+/* Add each spec in turn: "CONTROLLER=PATH;" per entry ("*" for every
+ * hierarchy), or "ERR:message" at the first refused. */
+static char *
+cgroups_of(const char *const *specs)
+{
+  exec_opts o = { 0 };
+  clawrt_error e = { 0 };
+  char out[256] = "";
+  for (const char *const *sp = specs; *sp; sp++)
+    if (cmd_exec_add_cgroup(&o, *sp, &e) < 0)
+      {
+        char *r = xasprintf("ERR:%s", e.msg);
+        clawrt_error_clear(&e);
+        cmd_exec_opts_free(&o);
+        return r;
+      }
+  for (size_t i = 0; i < o.cgroups_len; i++)
+    {
+      char item[64];
+      snprintf(item, sizeof item, "%s=%s;",
+               o.cgroups[i].controller ? o.cgroups[i].controller : "*", o.cgroups[i].path);
+      strcat(out, item);
+    }
+  cmd_exec_opts_free(&o);
+  return xstrdup(out);
+}
+
+#define SPECS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void
+expect_cgroups(const char *const *specs, const char *want, const char *what)
+{
+  cleanup_free char *got = cgroups_of(specs);
+  bool ok = strncmp(want, "ERR:", 4) == 0 ? strncmp(got, "ERR:", 4) == 0 && strstr(got, want + 4)
+                                          : strcmp(got, want) == 0;
+  if (!ok)
+    printf("# got  %s\n# want %s\n", got, want);
+  CHECK(ok, "exec --cgroup: %s", what);
+}
+
+static void
+test_exec_cgroup(void)
+{
+  expect_cgroups(SPECS("sub"), "*=sub;", "PATH: every hierarchy");
+  expect_cgroups(SPECS("memory:sub1", "cpu,cpuacct:sub2"), "memory=sub1;cpu=sub2;cpuacct=sub2;",
+                 "one entry per controller, a comma list shares its path");
+  expect_cgroups(SPECS("memory:a/b", "pids:"), "memory=a/b;pids=;",
+                 "nested path; an empty one is the container's own cgroup");
+  expect_cgroups(SPECS("memory:sub1", "memory:sub2"),
+                 "ERR:exec: --cgroup \"memory:sub2\": controller \"memory\" named twice "
+                 "(its first path: \"sub1\")",
+                 "a controller named twice is refused, naming it");
+  expect_cgroups(SPECS("cpu:a", "pids,cpu:b"), "ERR:controller \"cpu\" named twice",
+                 "twice, the second time in a list");
+  expect_cgroups(SPECS("memory,memory:a"), "ERR:controller \"memory\" named twice",
+                 "twice in one list");
+  /* runc 1.1.5: "invalid --cgroup argument: PATH (missing <controller>:
+   * prefix)", naming the plain PATH whichever comes first */
+  expect_cgroups(SPECS("sub", "memory:x"),
+                 "ERR:exec: --cgroup \"sub\": a PATH of every hierarchy must be the only "
+                 "--cgroup; give CONTROLLER:PATH for each controller instead",
+                 "PATH then CONTROLLER:PATH refused, naming PATH");
+  expect_cgroups(SPECS("memory:x", "sub"), "ERR:--cgroup \"sub\": a PATH of every hierarchy",
+                 "CONTROLLER:PATH then PATH refused, naming PATH");
+  expect_cgroups(SPECS("first", "second"), "ERR:--cgroup \"first\": a PATH of every hierarchy",
+                 "two PATHs refused, naming the first");
+  expect_cgroups(SPECS(":sub"), "ERR:--cgroup \":sub\": empty controller name",
+                 "an empty controller name is refused");
+  expect_cgroups(SPECS("memory,:sub"), "ERR:empty controller name", "empty name at the end");
+  expect_cgroups(SPECS(",memory:sub"), "ERR:empty controller name", "empty name at the start");
+  expect_cgroups(SPECS("memory pids:a", "memory:b"),
+                 "ERR:exec: --cgroup \"memory pids:a\": \"memory pids\" is not a controller name",
+                 "a blank in a controller name refused (it would hide a duplicate)");
+  expect_cgroups(SPECS("cpu+pids:a"), "ERR:\"cpu+pids\" is not a controller name", "'+' refused");
+  expect_cgroups(SPECS("name=systemd:a"), "name=systemd=a;", "a named v1 hierarchy is a name");
+  expect_cgroups(SPECS("a:b:c"), "ERR:--cgroup \"a:b:c\": more than one ':'",
+                 "more than one ':' refused, as runc");
+}
+
 /* ---- global options ----------------------------------------------------- */
 
 static void
@@ -493,6 +694,8 @@ int
 main(void)
 {
   test_parser();
+  test_cli_parse();
+  test_exec_cgroup();
   test_globals();
   test_tables();
   test_manpage();
