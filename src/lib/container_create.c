@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pidfd.h"
 #include "container_priv.h"
 #include "container_strict.h"
 #include "faults.h"
@@ -26,6 +25,7 @@
 #include "linux/rootfs.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "pidfd.h"
 #include "policy/spec_edit.h"
 #include "policy/strict.h"
 #include "selfexe.h"
@@ -54,6 +54,13 @@ created_free(created *c)
     close(c->tty_master);
   free(c);
 }
+
+static void
+self_enter_release(cgroup_self_enter *s)
+{
+  cgroup_self_enter_close(s);
+}
+#define cleanup_self_enter __attribute__((cleanup(self_enter_release)))
 
 static char *
 owner_name(void)
@@ -471,6 +478,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   size_t cfglen = 0;
   int sv[2] = { -1, -1 };
   rootfs_fds rfds = ROOTFS_FDS_INIT;
+  cleanup_self_enter cgroup_self_enter cg_self = CGROUP_SELF_ENTER_INIT;
   if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
     {
       clawrt_error_set(err, errno, "create exec.fifo");
@@ -509,6 +517,8 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
     }
   if (enter_for_children(p, err) < 0)
     goto fail;
+  if (cgroup_self_enter_open(c->cg, &cg_self, err) < 0)
+    goto fail;
 
   init_args ia = {
     .plan = p,
@@ -521,6 +531,7 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
     .no_new_keyring = o->no_new_keyring,
     .preserve_fds = preserve,
     .rootfs_fds = &rfds,
+    .cgroup_self = &cg_self,
   };
   int v2fd = cgroup_v2_fd(c->cg);
   c->pid = clone3_init(p->clone_flags, v2fd, &c->pidfd);
@@ -548,9 +559,11 @@ container_do_create(const clawrt_globals *g, const char *id, const create_opts *
   close(sv[1]);
   sv[1] = -1;
   rootfs_fds_close(&rfds);
+  cgroup_self_enter_close(&cg_self);
   c->child_is_ours = true;
   st->pid = c->pid;
-  if ((into_cgroup ? cgroup_enter_rest(c->cg, c->pid, err) : cgroup_enter(c->cg, c->pid, err)) < 0)
+  /* the v1 hierarchies: the init moves itself (cgroup/self_enter.h) */
+  if (!into_cgroup && cgroup_enter_v2(c->cg, c->pid, err) < 0)
     goto fail;
   if (parent_sync(c, sv[0], tty && console < 0, err) < 0)
     {

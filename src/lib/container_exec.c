@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pidfd.h"
 #include "container_priv.h"
+#include "cgroup/self_enter.h"
 #include "faults.h"
 #include "linux/caps.h"
 #include "linux/lsm.h"
@@ -28,6 +28,7 @@
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "pidfd.h"
 #include "signals.h"
 #include "policy/spec_edit.h"
 #include "policy/strict.h"
@@ -282,6 +283,7 @@ typedef struct exec_child {
   int console_sock;
   bool tty_to_parent;
   int preserve_fds;
+  cgroup_self_enter *cg_self; /* v1 `tasks` files to move into; NULL: the parent moves it */
 } exec_child;
 
 __attribute__((noreturn)) static void
@@ -293,6 +295,9 @@ exec_child_main(const exec_child *x)
   prctl(PR_SET_DUMPABLE, 0);
   if (sync_expect(x->sync, SYNC_GO, NULL, NULL, &err) < 0)
     _exit(1);
+  /* the container's cgroups before its namespaces (cgroup/self_enter.h) */
+  if (x->cg_self && cgroup_self_enter_run(x->cg_self, &err) < 0)
+    goto fail;
   int join = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
   if (join && setns(x->pidfd_init, join) < 0)
     {
@@ -365,6 +370,7 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   int sv[2] = { -1, -1 };
   pid_t pid = 0;
   int rc = -1;
+  cgroup_self_enter cg_self = CGROUP_SELF_ENTER_INIT;
 
   if (container_open(g, id, 0, &rootfd, &dirfd, &st, err) < 0)
     return -1;
@@ -464,6 +470,14 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
   };
   if (o->cgroups_len && check_sub_cgroups(cg, o, err) < 0)
     goto out;
+  /* with --cgroup the parent moves it, into the container's cgroup and
+   * then the sub-cgroups, in that order */
+  if (cg && o->cgroups_len == 0)
+    {
+      if (cgroup_self_enter_open(cg, &cg_self, err) < 0)
+        goto out;
+      x.cg_self = &cg_self;
+    }
   int v2fd = cg ? cgroup_v2_fd(cg) : -1;
   struct clone_args ca = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd,
                            .exit_signal = SIGCHLD };
@@ -498,7 +512,10 @@ container_exec(const clawrt_globals *g, const char *id, const exec_opts *o, int 
     setns(own_pidns, CLONE_NEWPID);
   close(sv[1]);
   sv[1] = -1;
-  if (cg)
+  cgroup_self_enter_close(&cg_self);
+  if (cg && x.cg_self && v2fd < 0 && cgroup_enter_v2(cg, pid, err) < 0)
+    goto kill_out;
+  if (cg && !x.cg_self)
     {
       /* the container's cgroup in every hierarchy first, even with --cgroup:
        * a sub-cgroup of one controller must not leave the process in our
@@ -589,6 +606,7 @@ kill_out:
       waitpid(pid, NULL, 0);
     }
 out:
+  cgroup_self_enter_close(&cg_self);
   if (own_pidns >= 0)
     setns(own_pidns, CLONE_NEWPID);
   clawrt_error_clear(&cg_err);

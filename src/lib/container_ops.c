@@ -14,11 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pidfd.h"
 #include "container_priv.h"
 #include "faults.h"
 #include "linux/hooks.h"
 #include "log.h"
+#include "pidfd.h"
 #include "util.h"
 
 void

@@ -12,10 +12,10 @@
 
 #include <sys/file.h>
 
-#include "pidfd.h"
 #include "container_priv.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "pidfd.h"
 #include "signals.h"
 #include "util.h"
 

@@ -21,13 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pidfd.h"
 #include "bundle.h"
 #include "container_priv.h"
 #include "criu_priv.h"
 #include "linux/mount.h"
 #include "linux/terminal.h"
 #include "log.h"
+#include "pidfd.h"
 #include "policy/strict.h"
 #include "signals.h"
 #include "util.h"

@@ -170,6 +170,10 @@ init_main(const init_args *a)
 
   if (sync_expect(a->sync, SYNC_GO, NULL, NULL, &err) < 0)
     _exit(1); /* the parent is gone or failed: nothing to report to */
+  /* into the container's cgroups before anything else: every namespace,
+   * mount and fork from here on is charged and limited there */
+  if (a->cgroup_self && cgroup_self_enter_run(a->cgroup_self, &err) < 0)
+    init_fail(a, &err);
 
   if (p->staged)
     {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "cgroup/self_enter.h"
 #include "linux/rootfs.h"
 #include "plan.h"
 
@@ -20,6 +21,7 @@ typedef struct init_args {
   bool no_new_keyring;
   int preserve_fds;
   rootfs_fds *rootfs_fds; /* opened by the parent (rootfs_parent_open) */
+  cgroup_self_enter *cgroup_self; /* the v1 `tasks` files to move into, NULL: none */
 } init_args;
 
 /* Never returns: the process becomes the container's program or exits. */

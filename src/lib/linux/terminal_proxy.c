@@ -3,7 +3,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "pidfd.h"
 #include "linux/terminal.h"
 
 #include <errno.h>
@@ -17,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "pidfd.h"
 #include "signals.h"
 #include "util.h"
 
