@@ -17,6 +17,28 @@ setup() {
 
 teardown() {
   teardown_bundle
+  scrub_cgroups
+}
+
+# After a failed test: what is left of this test's cgroups must not stay
+# frozen, running or in the way of the next tests.  Thaw, kill, rmdir.
+scrub_cgroups() {
+  local h d tries
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    d=$h${CGPATH#/}
+    [ -d "$d" ] || continue
+    find "$d" -name freezer.state -exec sh -c 'echo THAWED > "$1"' _ {} \; 2>/dev/null || true
+    find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  done
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    d=$h${CGPATH#/}
+    for tries in 1 2 3 4 5 6 7 8 9 10; do
+      [ -d "$d" ] || break
+      find "$d" -depth -type d -exec rmdir {} + 2>/dev/null && break
+      sleep 0.2
+    done
+  done
+  return 0
 }
 
 is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
@@ -496,4 +518,152 @@ start_sh() {
   # it), as with any cgroupsPath
   for h in /sys/fs/cgroup/*/; do [ ! -d "$h${CGPATH#/}" ] || rmdir "$h${CGPATH#/}"; done
   no_leftover
+}
+
+# ---- sub-cgroups the container (or someone else) made ---------------------
+
+# The container's cgroup directories as the host sees them, relative to
+# /sys/fs/cgroup: "." on cgroup v2; each v1 hierarchy (and unified/ on a
+# hybrid host) that has the leaf otherwise.  cpuset is left out: a new
+# cpuset cgroup takes no task until it has cpus and mems, a chore that has
+# nothing to do with removal.
+container_hierarchies() {
+  local d
+  if is_v2; then echo .; return; fi
+  for d in memory pids cpu cpuacct blkio devices freezer net_cls net_prio unified; do
+    [ -d "/sys/fs/cgroup/$d$CGPATH" ] && echo "$d"
+  done
+}
+
+# rw_cgroup_mount: the container may write its /sys/fs/cgroup (the default
+# spec mounts it read-only).
+rw_cgroup_mount() {
+  update_config '.mounts |= map(if .destination == "/sys/fs/cgroup"
+    then .options = ((.options // []) - ["ro"] + ["rw"]) else . end)'
+}
+
+# wait_for_file NAME: the container touched /tmp/NAME (10 s at most)
+wait_for_file() {
+  local tries=100
+  until [ -e "$ROOTFS/tmp/$1" ]; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || { echo "no /tmp/$1 from the container:" >&2; cat "$BATS_TEST_TMPDIR/nest.out" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
+# start_nesting_container CGROUPNS [SCRIPT]: a container without a pid
+# namespace (so that a child outlives its init) whose init makes sub/deeper
+# in each of its cgroup directories, moves a sleeping child into every
+# deepest one and freezes it there (v1 freezer: a frozen task takes SIGKILL
+# only once thawed), then runs SCRIPT.  Sets KID to the child's host pid
+# and HIERS to the hierarchies it nested in.
+start_nesting_container() {
+  is_runc && skip "runc 1.1 leaves the sub-cgroup whose task the container froze (it never takes the SIGKILL)"
+  local ns='.linux.namespaces |= map(select(.type != "pid" and .type != "cgroup"))'
+  [ "$1" = cgroupns ] && ns="$ns | .linux.namespaces += [{\"type\": \"cgroup\"}]"
+  update_config "$ns"
+  rw_cgroup_mount
+  update_config --arg s 'touch /tmp/go; while [ ! -e /tmp/hiers ]; do sleep 0.05; done
+    sleep 100 & kid=$!
+    for h in $(cat /tmp/hiers); do
+      [ -d /sys/fs/cgroup/$h ] || continue
+      mkdir -p /sys/fs/cgroup/$h/sub/deeper || exit 1
+      echo $kid > /sys/fs/cgroup/$h/sub/deeper/cgroup.procs || exit 1
+      echo $h >> /tmp/nested
+    done
+    f=/sys/fs/cgroup/freezer/sub/deeper/freezer.state
+    if [ -e $f ]; then echo FROZEN > $f || exit 1; fi
+    '"${2:-}"'
+    touch /tmp/ready; wait' '.process.args = ["sh", "-c", $s]'
+  clawrt run -d -b "$BUNDLE" "$ID" >"$BATS_TEST_TMPDIR/nest.out" 2>&1 </dev/null
+  wait_for_file go
+  # the leaves exist now: tell the container which ones are its own (in
+  # one rename: it must not read a half-written list)
+  container_hierarchies > "$ROOTFS/tmp/hiers.new"
+  mv "$ROOTFS/tmp/hiers.new" "$ROOTFS/tmp/hiers"
+  wait_for_file ready
+  HIERS=$(cat "$ROOTFS/tmp/nested")
+  # runc 1.1 shows no cgroup2 mount inside on a hybrid host
+  if ! is_runc; then [ "$HIERS" = "$(container_hierarchies)" ]; fi
+  is_v2 || [[ "$HIERS" == *memory*freezer* ]]
+  local h
+  for h in $HIERS; do
+    KID=$(cat "/sys/fs/cgroup/$h$CGPATH/sub/deeper/cgroup.procs")
+    [ -n "$KID" ] || { echo "no process in $h$CGPATH/sub/deeper" >&2; return 1; }
+  done
+  pid_alive "$KID"
+}
+
+# every cgroup directory of the container gone, on every hierarchy, and no
+# process of this test left
+assert_cgroups_gone() {
+  local h
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    [ ! -e "$h${CGPATH#/}" ] || { echo "left behind: $h${CGPATH#/}" >&2; find "$h${CGPATH#/}" -type d >&2; return 1; }
+  done
+  no_leftover
+  wait_pid_gone "$KID"
+  assert_nothing_left "$ID"
+}
+
+@test "kill + delete: sub-cgroups two levels deep on every hierarchy, a process in the deepest" {
+  start_nesting_container no-cgroupns
+  clawrt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  pid_alive "$KID"
+  clawrt delete "$ID"
+  assert_cgroups_gone
+}
+
+@test "kill + delete: nested sub-cgroups made inside a cgroup namespace" {
+  start_nesting_container cgroupns
+  clawrt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  clawrt delete "$ID"
+  assert_cgroups_gone
+}
+
+@test "delete --force of a running container with nested sub-cgroups" {
+  start_nesting_container no-cgroupns
+  clawrt delete --force "$ID"
+  assert_cgroups_gone
+}
+
+@test "delete --force of a running container with nested sub-cgroups (cgroup namespace)" {
+  start_nesting_container cgroupns
+  clawrt delete --force "$ID"
+  assert_cgroups_gone
+}
+
+@test "delete --force kills a host process put into a sub-cgroup of the container's cgroup" {
+  is_runc && skip "runc 1.1 kills only what one hierarchy lists"
+  is_v2 && skip "hybrid/v1 case: a process in one v1 hierarchy's sub-cgroup only"
+  [ -d /sys/fs/cgroup/memory ] || skip "no v1 memory hierarchy on this host"
+  start_sh 'touch /tmp/ready; sleep 100'
+  # root on the host, not the container, makes it: the process is in the
+  # container's memory tree only, its freezer and pids cgroups are the host's
+  mkdir -p "/sys/fs/cgroup/memory$CGPATH/host/deeper"
+  CLAWRT_TEST_MARK=$CLAWRT_TEST_MARK sleep 1000 &
+  KID=$!
+  echo "$KID" > "/sys/fs/cgroup/memory$CGPATH/host/deeper/cgroup.procs"
+  ! grep -qx "$KID" "/sys/fs/cgroup/freezer$CGPATH/cgroup.procs" 2>/dev/null
+  clawrt delete --force "$ID"
+  assert_cgroups_gone
+}
+
+@test "delete --force: a process hidden in a dot-named sub-cgroup 40 levels deep" {
+  # dot names and depth are the container's choice: neither may hide a
+  # process from the kill, nor a directory from the removal
+  start_nesting_container no-cgroupns 'sleep 100 & deep=$!
+    for h in $(cat /tmp/nested); do
+      d=/sys/fs/cgroup/$h/.hidden; i=0
+      while [ $i -lt 40 ]; do d=$d/.$i; i=$((i + 1)); done
+      mkdir -p $d && echo $deep > $d/cgroup.procs || exit 1
+    done
+    echo $deep > /tmp/deep'
+  DEEP=$(cat "$ROOTFS/tmp/deep")
+  clawrt delete --force "$ID"
+  assert_cgroups_gone
+  wait_pid_gone "$DEEP"
 }

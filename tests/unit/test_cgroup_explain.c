@@ -3,7 +3,7 @@
  * --stats` summary, byte formatting, the JSON lines of `events` in runc's
  * shape, and the OOM counters of the watch on fake v1 and v2 trees.
  * TAP output. */
-#include "cgroup_fake.h"
+#include "cgroup_fixture.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -251,15 +251,9 @@ make(char *root, const char *const *mounts, size_t nm, const char *mount, const 
 {
   fake_mountinfo(root, mounts, nm);
   fake_leaf(root, mount, id, files);
-  char *mi = xasprintf("%s/mountinfo", root);
-  cgroup_create_opts o = { .root_prefix = root, .mountinfo_path = mi };
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
   char *cgpath = xasprintf("/%s", id);
-  if (cgroup_create_with(&o, id, cgpath, NULL, &m, &e) < 0)
-    printf("# %s\n", errtext(&e));
+  cgroup_manager *m = fake_create(root, id, cgpath);
   free(cgpath);
-  free(mi);
   return m;
 }
 

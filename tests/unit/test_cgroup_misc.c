@@ -1,10 +1,13 @@
 /* The smaller parts of the cgroup layer on fake trees: --systemd-cgroup path
  * parsing and the refusal without systemd, the freezer (v1 and v2), the
- * process list across sub-cgroups, v2 stats, checks that need no tree.
+ * process list across sub-cgroups (of any name and depth, in every
+ * hierarchy), their removal and thawing, v2 stats, checks that need no tree.
  * TAP output. */
-#include "cgroup_fake.h"
+#include "cgroup_fixture.h"
+#include "cgroup/internal.h"
 
 #include <inttypes.h>
+#include <sys/resource.h>
 
 static void
 test_systemd(void)
@@ -77,14 +80,7 @@ v1_freezer(char *root)
   static const char *const files[] = { "cgroup.procs", "freezer.state", NULL };
   fake_leaf(root, "freezer", "clawrt/f1", files);
   fake_leaf(root, "pids", "clawrt/f1", files);
-  char *mi = xasprintf("%s/mountinfo", root);
-  cgroup_create_opts o = { .root_prefix = root, .mountinfo_path = mi };
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  if (cgroup_create_with(&o, "f1", NULL, NULL, &m, &e) < 0)
-    printf("# %s\n", errtext(&e));
-  free(mi);
-  return m;
+  return fake_create(root, "f1", NULL);
 }
 
 static void
@@ -132,10 +128,8 @@ test_freezer(void)
   static const char *const files[] = { "cgroup.procs", "cgroup.freeze", NULL };
   fake_leaf(root, "", "clawrt/f2", files);
   fake_file(root, "clawrt/f2/cgroup.events", "populated 1\nfrozen 1\n");
-  char *mi = xasprintf("%s/mountinfo", root);
-  cgroup_create_opts o = { .root_prefix = root, .mountinfo_path = mi };
-  m = NULL;
-  CHECK(cgroup_create_with(&o, "f2", NULL, NULL, &m, &e) == 0, "v2 create (%s)", errtext(&e));
+  m = fake_create(root, "f2", NULL);
+  CHECK(m != NULL, "v2 create");
   CHECK(fake_is(root, "cgroup.subtree_control", "memory pids\n"),
         "controllers already enabled: subtree_control not written");
   CHECK(m && cgroup_freeze(m, true, &e) == 0 && fake_is(root, "clawrt/f2/cgroup.freeze", "1"),
@@ -171,7 +165,131 @@ test_freezer(void)
         "v2 cpu.stat in ns");
   cgroup_stats_free(&s);
   cgroup_manager_free(m);
-  free(mi);
+  fake_remove(root);
+}
+
+/* path of a chain of `depth` dot-named levels under base: base/.0/.1/... */
+static char *
+chain(const char *base, int depth)
+{
+  char *p = xstrdup(base);
+  for (int i = 0; i < depth; i++)
+    {
+      char *q = xasprintf("%s/.%d", p, i);
+      free(p);
+      p = q;
+    }
+  return p;
+}
+
+static void
+test_tree(void)
+{
+  char *root = fake_root();
+  clawrt_error e = { 0 };
+  /* what a container may make below its leaf: dot names, 40 levels */
+  fake_file(root, "leaf/cgroup.procs", "1\n");
+  fake_file(root, "leaf/a/b/cgroup.procs", "2\n3\n");
+  char *deep = chain("leaf/.hidden", 40);
+  char *deep_procs = xasprintf("%s/cgroup.procs", deep);
+  fake_file(root, deep_procs, "4\n");
+  char *leaf = xasprintf("%s/leaf", root);
+  int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  pid_t *pids = NULL;
+  size_t n = 0, cap = 0;
+  CHECK(cg_collect_pids(fd, &pids, &n, &cap, &e) == 0 && n == 4,
+        "pids in dot-named sub-cgroups 40 levels down are found too (%zu of 4) %s", n,
+        errtext(&e));
+  bool seen4 = false;
+  for (size_t i = 0; i < n; i++)
+    seen4 |= pids[i] == 4;
+  CHECK(seen4, "the deepest one among them");
+  free(pids);
+
+  /* no fd per level: 40 levels walk within a handful of free fds (a
+   * walk that held one per level would die of EMFILE, and a container
+   * could make it) */
+  struct rlimit old;
+  getrlimit(RLIMIT_NOFILE, &old);
+  int lowest = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  close(lowest);
+  struct rlimit tight = { (rlim_t) lowest + 6, old.rlim_max };
+  setrlimit(RLIMIT_NOFILE, &tight);
+  pids = NULL;
+  n = cap = 0;
+  int rc = cg_collect_pids(fd, &pids, &n, &cap, &e);
+  setrlimit(RLIMIT_NOFILE, &old);
+  CHECK(rc == 0 && n == 4, "the walk needs a few fds, not one per level (%s)", errtext(&e));
+  clawrt_error_clear(&e);
+  free(pids);
+
+  close(fd);
+  free(leaf);
+  free(deep_procs);
+  free(deep);
+  fake_remove(root);
+
+  /* removal, children first, of a tree of bare directories (a fake
+   * cgroup's files would make rmdir fail) */
+  root = fake_root();
+  char *h = xasprintf("%s/leaf/.h", root);
+  char *dirs[] = { xasprintf("%s/leaf/x/y", root), chain(h, 40), xasprintf("%s/leaf/z", root) };
+  free(h);
+  for (size_t i = 0; i < 3; i++)
+    {
+      mkdirs(dirs[i]);
+      free(dirs[i]);
+    }
+  leaf = xasprintf("%s/leaf", root);
+  fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK(cg_rmdir_children(fd, &e) == 0 && fake_exists(root, "leaf") && !fake_exists(root, "leaf/x")
+            && !fake_exists(root, "leaf/.h") && !fake_exists(root, "leaf/z"),
+        "every sub-cgroup removed, dot-named and 40 deep too; the leaf stays (%s)", errtext(&e));
+  clawrt_error_clear(&e);
+  fake_file(root, "leaf/w/not-a-cgroup-file", "");
+  CHECK(cg_rmdir_children(fd, &e) < 0 && has(&e, "remove sub-cgroup `w`"),
+        "a sub-cgroup that cannot go is named: %s", errtext(&e));
+  clawrt_error_clear(&e);
+  close(fd);
+  free(leaf);
+  fake_remove(root);
+
+  /* every hierarchy counts: a process only in a pids sub-cgroup (a host
+   * tool put it there) keeps the container from being empty */
+  root = fake_root();
+  cgroup_manager *m = v1_freezer(root);
+  fake_file(root, "freezer/clawrt/f1/cgroup.procs", "");
+  fake_file(root, "pids/clawrt/f1/cgroup.procs", "");
+  bool empty = false;
+  CHECK(m && cgroup_is_empty(m, &empty, &e) == 0 && empty, "empty when no hierarchy lists a pid");
+  fake_file(root, "pids/clawrt/f1/host/deeper/cgroup.procs", "77\n");
+  CHECK(m && cgroup_is_empty(m, &empty, &e) == 0 && !empty,
+        "not empty with a pid in another hierarchy's sub-cgroup only");
+  fake_file(root, "freezer/clawrt/f1/cgroup.procs", "12\n77\n");
+  fake_file(root, "pids/clawrt/f1/cgroup.procs", "12\n");
+  pids = NULL;
+  CHECK(m && cg_all_pids(m, &pids, &n, &e) == 0 && n == 2 && pids[0] == 12 && pids[1] == 77,
+        "all pids of every hierarchy, sorted, once each (%zu)", n);
+  free(pids);
+
+  /* v1: what the container froze itself is thawed for the kill; what the
+   * runtime paused is not */
+  fake_file(root, "freezer/clawrt/f1/freezer.state", "THAWED");
+  fake_file(root, "freezer/clawrt/f1/sub/freezer.state", "THAWED");
+  fake_file(root, "freezer/clawrt/f1/sub/deeper/freezer.state", "FROZEN");
+  if (m)
+    cg_thaw_subcgroups(m);
+  CHECK(fake_is(root, "freezer/clawrt/f1/sub/deeper/freezer.state", "FROZEN" "THAWED")
+            && fake_is(root, "freezer/clawrt/f1/sub/freezer.state", "THAWED")
+            && fake_is(root, "freezer/clawrt/f1/freezer.state", "THAWED"),
+        "a frozen sub-cgroup is thawed, nothing else is written");
+  fake_file(root, "freezer/clawrt/f1/freezer.state", "FROZEN");
+  fake_file(root, "freezer/clawrt/f1/sub/deeper/freezer.state", "FROZEN");
+  if (m)
+    cg_thaw_subcgroups(m);
+  CHECK(fake_is(root, "freezer/clawrt/f1/sub/deeper/freezer.state", "FROZEN"),
+        "a paused container's sub-cgroups stay as they are");
+  cgroup_manager_free(m);
   fake_remove(root);
 }
 
@@ -190,10 +308,7 @@ test_validate(void)
   CHECK(cgroup_validate(NULL, &r, &e) < 0 && has(&e, "linux.resources.unified[\"cgroup.kill\"]"),
         "validate on this host without creating anything: %s", errtext(&e));
   clawrt_error_clear(&e);
-  free(r.unified.keys[0]);
-  free(r.unified.values[0]);
-  free(r.unified.keys);
-  free(r.unified.values);
+  fake_map_free(&r.unified);
 }
 
 int
@@ -201,6 +316,7 @@ main(void)
 {
   test_systemd();
   test_freezer();
+  test_tree();
   test_validate();
   printf("1..%d\n", count);
   return failures ? 1 : 0;

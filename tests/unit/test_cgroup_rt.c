@@ -2,7 +2,7 @@
  * checks against, the plan that says what each ancestor must hold, what is
  * given back, and on a fake v1 cpu hierarchy which files get which value and
  * what the state remembers.  TAP output. */
-#include "cgroup_fake.h"
+#include "cgroup_fixture.h"
 #include "cgroup/internal.h"
 
 #include <inttypes.h>
@@ -102,124 +102,115 @@ rm_leaf(const char *root, const char *rel)
   free(d);
 }
 
-static cgroup_create_opts
-opts(const char *root)
+/* The container goes: the kernel removes its leaf (here: by hand), while
+ * its parent holds runtime `held`; destroy must leave the parent with
+ * `want` written after it. */
+static void
+leave(cg_fix *f, const char *leaf, const char *parent, const char *held, const char *want,
+      const char *what)
 {
-  static char mi[512];
-  snprintf(mi, sizeof mi, "%s/mountinfo", root);
-  return (cgroup_create_opts){ .root_prefix = root, .mountinfo_path = mi };
+  rm_leaf(f->root, leaf);
+  level(f->root, parent, "1000000\n", held);
+  CHECK(f->m && fix_destroy(f) == 0, "destroy: %s", errtext(&f->e));
+  clawrt_error_clear(&f->e);
+  char *file = xasprintf("cpu/%s/cpu.rt_runtime_us", parent);
+  char *content = xasprintf("%s%s", held, want);
+  CHECK(fake_is(f->root, file, content), "%s", what);
+  free(file);
+  free(content);
 }
 
 static void
 test_default_parent(void)
 {
-  char *root = tree();
-  level(root, "clawrt", "1000000\n", "0\n");
-  level(root, "clawrt/other", "1000000\n", "20000\n");
-  level(root, "clawrt/c1", "1000000\n", "0\n");
+  cg_fix f;
+  fix_open(&f, tree());
+  level(f.root, "clawrt", "1000000\n", "0\n");
+  level(f.root, "clawrt/other", "1000000\n", "20000\n");
+  level(f.root, "clawrt/c1", "1000000\n", "0\n");
   oci_cpu cpu = { .realtime_period = 1000000, .has_realtime_period = true,
                   .realtime_runtime = 10000, .has_realtime_runtime = true };
   oci_resources res = { .cpu = &cpu };
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  CHECK(cgroup_create_with(&o, "c1", NULL, &res, &m, &e) == 0, "create: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  CHECK(fake_is(root, "cpu/clawrt/cpu.rt_runtime_us", "0\n29999"),
+  CHECK(fix_create(&f, "c1", NULL, &res) == 0, "create: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
+  CHECK(fake_is(f.root, "cpu/clawrt/cpu.rt_runtime_us", "0\n29999"),
         "/clawrt raised for the leaf and its sibling");
-  CHECK(fake_is(root, "cpu/clawrt/c1/cpu.rt_period_us", "1000000\n1000000")
-            && fake_is(root, "cpu/clawrt/c1/cpu.rt_runtime_us", "0\n10000"),
+  CHECK(fake_is(f.root, "cpu/clawrt/c1/cpu.rt_period_us", "1000000\n1000000")
+            && fake_is(f.root, "cpu/clawrt/c1/cpu.rt_runtime_us", "0\n10000"),
         "then the leaf: period, runtime");
-  CHECK(fake_is(root, "cpu/clawrt/other/cpu.rt_runtime_us", "20000\n"), "the sibling untouched");
-  char *ser = m ? cgroup_serialize(m) : NULL;
+  CHECK(fake_is(f.root, "cpu/clawrt/other/cpu.rt_runtime_us", "20000\n"), "the sibling untouched");
+  char *ser = f.m ? cgroup_serialize(f.m) : NULL;
   CHECK(ser && strstr(ser, "\"rt_given\":[29999]"), "the state remembers what was given: %s",
         ser ? ser : "");
   cgroup_manager *back = NULL;
-  CHECK(ser && cgroup_load(root, ser, &back, &e) == 0 && back->rt_given_len == 1
+  CHECK(ser && cgroup_load(f.root, ser, &back, &f.e) == 0 && back->rt_given_len == 1
             && back->rt_given[0] == 29999,
-        "and loads it back %s", errtext(&e));
-  clawrt_error_clear(&e);
+        "and loads it back %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
   cgroup_manager_free(back);
   free(ser);
 
-  /* the container goes: its leaf is removed, /clawrt shrinks to what the
-   * sibling needs (20971 of 2^20 -> 20000 us) */
-  rm_leaf(root, "clawrt/c1");
-  level(root, "clawrt", "1000000\n", "29999\n");
-  CHECK(m && cgroup_destroy(m, &e) == 0, "destroy: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  CHECK(fake_is(root, "cpu/clawrt/cpu.rt_runtime_us", "29999\n20000"),
-        "/clawrt trimmed to its children's need");
-  fake_remove(root);
+  /* /clawrt shrinks to what the sibling needs (20971 of 2^20 -> 20000 us) */
+  leave(&f, "clawrt/c1", "clawrt", "29999\n", "20000", "/clawrt trimmed to its children's need");
+  fix_close(&f);
 }
 
 static void
 test_foreign_parent(void)
 {
-  char *root = tree();
-  level(root, "pod", "1000000\n", "5000\n");
-  level(root, "pod/c2", "1000000\n", "0\n");
+  cg_fix f;
+  fix_open(&f, tree());
+  level(f.root, "pod", "1000000\n", "5000\n");
+  level(f.root, "pod/c2", "1000000\n", "0\n");
   oci_cpu cpu = { .realtime_runtime = 10000, .has_realtime_runtime = true };
   oci_resources res = { .cpu = &cpu };
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  CHECK(cgroup_create_with(&o, "c2", "/pod/c2", &res, &m, &e) == 0, "create: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  CHECK(fake_is(root, "cpu/pod/cpu.rt_runtime_us", "5000\n10000")
-            && fake_is(root, "cpu/pod/c2/cpu.rt_period_us", "1000000\n")
-            && fake_is(root, "cpu/pod/c2/cpu.rt_runtime_us", "0\n10000"),
+  CHECK(fix_create(&f, "c2", "/pod/c2", &res) == 0, "create: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
+  CHECK(fake_is(f.root, "cpu/pod/cpu.rt_runtime_us", "5000\n10000")
+            && fake_is(f.root, "cpu/pod/c2/cpu.rt_period_us", "1000000\n")
+            && fake_is(f.root, "cpu/pod/c2/cpu.rt_runtime_us", "0\n10000"),
         "a parent not ours is raised by what is missing; no period written when none is given");
-  CHECK(m && m->rt_given_len == 1 && m->rt_given[0] == 5000, "5000 us given");
-  rm_leaf(root, "pod/c2");
-  level(root, "pod", "1000000\n", "10000\n");
-  CHECK(m && cgroup_destroy(m, &e) == 0, "destroy: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  CHECK(fake_is(root, "cpu/pod/cpu.rt_runtime_us", "10000\n5000"),
-        "and gets back exactly what it had");
-  fake_remove(root);
+  CHECK(f.m && f.m->rt_given_len == 1 && f.m->rt_given[0] == 5000, "5000 us given");
+  leave(&f, "pod/c2", "pod", "10000\n", "5000", "and gets back exactly what it had");
+  fix_close(&f);
 }
 
 static void
 test_refused(void)
 {
-  char *root = tree();
-  clawrt_error e = { 0 };
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
+  cg_fix f;
+  fix_open(&f, tree());
 
-  level(root, "clawrt", "1000000\n", "0\n");
-  level(root, "clawrt/c3", "1000000\n", "0\n");
+  level(f.root, "clawrt", "1000000\n", "0\n");
+  level(f.root, "clawrt/c3", "1000000\n", "0\n");
   oci_cpu big = { .realtime_runtime = 2000000, .has_realtime_runtime = true };
   oci_resources rb = { .cpu = &big };
-  CHECK(cgroup_create_with(&o, "c3", NULL, &rb, &m, &e) < 0 && m == NULL
-            && has(&e, "linux.resources.cpu.realtimeRuntime: a runtime of 2000000 us is more "
+  CHECK(fix_create(&f, "c3", NULL, &rb) < 0 && f.m == NULL
+            && has(&f.e, "linux.resources.cpu.realtimeRuntime: a runtime of 2000000 us is more "
                        "than the period of 1000000 us"),
-        "runtime over the period: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  CHECK(fake_is(root, "cpu/clawrt/cpu.rt_runtime_us", "0\n"), "and nothing was raised");
+        "runtime over the period: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
+  CHECK(fake_is(f.root, "cpu/clawrt/cpu.rt_runtime_us", "0\n"), "and nothing was raised");
 
   /* a kernel without CONFIG_RT_GROUP_SCHED has no cpu.rt_* files */
-  fake_file(root, "cpu/clawrt/c4/cgroup.procs", "");
+  fake_file(f.root, "cpu/clawrt/c4/cgroup.procs", "");
   oci_cpu small = { .realtime_runtime = 1000, .has_realtime_runtime = true };
   oci_resources rs = { .cpu = &small };
-  CHECK(cgroup_create_with(&o, "c4", NULL, &rs, &m, &e) < 0
-            && has(&e, "linux.resources.cpu.realtimeRuntime: this kernel has no real-time group "
-                       "scheduling"),
-        "no real-time group scheduling: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "c4", NULL, &rs,
+              "linux.resources.cpu.realtimeRuntime: this kernel has no real-time group "
+              "scheduling",
+              "no real-time group scheduling");
 
   /* runtime 0 (the default) needs nothing from the parents: no lock, no walk */
-  level(root, "clawrt/c5", "1000000\n", "0\n");
+  level(f.root, "clawrt/c5", "1000000\n", "0\n");
   oci_cpu zero = { .realtime_runtime = 0, .has_realtime_runtime = true };
   oci_resources rz = { .cpu = &zero };
-  CHECK(cgroup_create_with(&o, "c5", NULL, &rz, &m, &e) == 0 && m->rt_given_len == 0
-            && fake_is(root, "cpu/clawrt/c5/cpu.rt_runtime_us", "0\n0")
-            && fake_is(root, "cpu/clawrt/cpu.rt_runtime_us", "0\n"),
-        "runtime 0 is written to the leaf alone %s", errtext(&e));
-  clawrt_error_clear(&e);
-  cgroup_manager_free(m);
-  fake_remove(root);
+  CHECK(fix_create(&f, "c5", NULL, &rz) == 0 && f.m->rt_given_len == 0
+            && fake_is(f.root, "cpu/clawrt/c5/cpu.rt_runtime_us", "0\n0")
+            && fake_is(f.root, "cpu/clawrt/cpu.rt_runtime_us", "0\n"),
+        "runtime 0 is written to the leaf alone %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
+  fix_close(&f);
 }
 
 int

@@ -3,7 +3,7 @@
  * hugetlb, like this project's CI host): which file gets which value, what
  * is refused and how the error names the field, paths, enter, update,
  * serialize/load, destroy.  TAP output. */
-#include "cgroup_fake.h"
+#include "cgroup_fixture.h"
 
 #include <signal.h>
 
@@ -70,39 +70,20 @@ leaf(const char *root, const char *rel)
 }
 
 static void
-map_free(oci_map *m)
-{
-  for (size_t i = 0; i < m->len; i++)
-    {
-      free(m->keys[i]);
-      free(m->values[i]);
-    }
-  free(m->keys);
-  free(m->values);
-}
-
-static cgroup_create_opts
-opts(const char *root)
-{
-  static char mi[512];
-  snprintf(mi, sizeof mi, "%s/mountinfo", root);
-  return (cgroup_create_opts){ .root_prefix = root, .mountinfo_path = mi };
-}
-
-static void
 test_full(void)
 {
-  char *root = hybrid();
-  leaf(root, "clawrt/c1");
+  cg_fix f;
+  fix_open(&f, hybrid());
+  leaf(f.root, "clawrt/c1");
   /* real-time settings as a new cgroup has them: the parent gets what the
    * leaf needs first */
-  fake_file(root, "cpu,cpuacct/clawrt/c1/cpu.rt_period_us", "1000000\n");
-  fake_file(root, "cpu,cpuacct/clawrt/c1/cpu.rt_runtime_us", "0\n");
-  fake_file(root, "cpu,cpuacct/clawrt/cpu.rt_period_us", "1000000\n");
-  fake_file(root, "cpu,cpuacct/clawrt/cpu.rt_runtime_us", "0\n");
-  fake_file(root, "cpuset/clawrt/cpuset.cpus", "");
-  fake_file(root, "cpuset/clawrt/cpuset.mems", "");
-  fake_file(root, "unified/clawrt/cgroup.subtree_control", "");
+  fake_file(f.root, "cpu,cpuacct/clawrt/c1/cpu.rt_period_us", "1000000\n");
+  fake_file(f.root, "cpu,cpuacct/clawrt/c1/cpu.rt_runtime_us", "0\n");
+  fake_file(f.root, "cpu,cpuacct/clawrt/cpu.rt_period_us", "1000000\n");
+  fake_file(f.root, "cpu,cpuacct/clawrt/cpu.rt_runtime_us", "0\n");
+  fake_file(f.root, "cpuset/clawrt/cpuset.cpus", "");
+  fake_file(f.root, "cpuset/clawrt/cpuset.mems", "");
+  fake_file(f.root, "unified/clawrt/cgroup.subtree_control", "");
 
   oci_memory mem = { .limit = 64 << 20, .has_limit = true, .swap = 128 << 20, .has_swap = true,
                      .reservation = 32 << 20, .has_reservation = true, .kernel_tcp = 1 << 20,
@@ -137,219 +118,193 @@ test_full(void)
   oci_resources res = { .memory = &mem, .cpu = &cpu, .pids = &pids, .block_io = &bio,
                         .hugepage_limits = &hp, .hugepage_limits_len = 1, .network = &net,
                         .devices = devs, .devices_len = 4 };
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  int rc = cgroup_create_with(&o, "c1", NULL, &res, &m, &e);
-  CHECK(rc == 0, "create with every v1 field on a hybrid host (%s)", errtext(&e));
+  int rc = fix_create(&f, "c1", NULL, &res);
+  CHECK(rc == 0, "create with every v1 field on a hybrid host (%s)", errtext(&f.e));
   if (rc < 0)
     {
-      fake_remove(root);
+      fix_close(&f);
       return;
     }
-  CHECK(cgroup_manager_layout(m) == CGROUP_LAYOUT_HYBRID, "layout hybrid");
-  CHECK(strcmp(cgroup_manager_path(m), "/clawrt/c1") == 0, "default path /clawrt/ID");
-  CHECK(cgroup_v2_fd(m) >= 0, "hybrid: the unified leaf is there for CLONE_INTO_CGROUP");
-  CHECK(fake_is(root, "memory/clawrt/c1/memory.limit_in_bytes", "67108864"), "memory.limit");
-  CHECK(fake_is(root, "memory/clawrt/c1/memory.memsw.limit_in_bytes", "134217728"),
+  CHECK(cgroup_manager_layout(f.m) == CGROUP_LAYOUT_HYBRID, "layout hybrid");
+  CHECK(strcmp(cgroup_manager_path(f.m), "/clawrt/c1") == 0, "default path /clawrt/ID");
+  CHECK(cgroup_v2_fd(f.m) >= 0, "hybrid: the unified leaf is there for CLONE_INTO_CGROUP");
+  CHECK(fake_is(f.root, "memory/clawrt/c1/memory.limit_in_bytes", "67108864"), "memory.limit");
+  CHECK(fake_is(f.root, "memory/clawrt/c1/memory.memsw.limit_in_bytes", "134217728"),
         "memory.swap is memsw as is on v1");
-  CHECK(fake_is(root, "memory/clawrt/c1/memory.soft_limit_in_bytes", "33554432"),
+  CHECK(fake_is(f.root, "memory/clawrt/c1/memory.soft_limit_in_bytes", "33554432"),
         "memory.reservation -> soft_limit_in_bytes");
-  CHECK(fake_is(root, "memory/clawrt/c1/memory.kmem.tcp.limit_in_bytes", "1048576"),
+  CHECK(fake_is(f.root, "memory/clawrt/c1/memory.kmem.tcp.limit_in_bytes", "1048576"),
         "memory.kernelTCP");
-  CHECK(fake_is(root, "memory/clawrt/c1/memory.swappiness", "10"), "memory.swappiness");
-  CHECK(fake_is(root, "memory/clawrt/c1/memory.oom_control", "1"), "memory.disableOOMKiller");
-  CHECK(fake_is(root, "memory/clawrt/c1/memory.use_hierarchy", "1"), "memory.useHierarchy");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.shares", "512"),
+  CHECK(fake_is(f.root, "memory/clawrt/c1/memory.swappiness", "10"), "memory.swappiness");
+  CHECK(fake_is(f.root, "memory/clawrt/c1/memory.oom_control", "1"), "memory.disableOOMKiller");
+  CHECK(fake_is(f.root, "memory/clawrt/c1/memory.use_hierarchy", "1"), "memory.useHierarchy");
+  CHECK(fake_is(f.root, "cpu,cpuacct/clawrt/c1/cpu.shares", "512"),
         "cpu.shares in the co-mounted cpu,cpuacct hierarchy");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.cfs_period_us", "100000"), "cpu.period");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.cfs_quota_us", "50000"), "cpu.quota");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.cfs_burst_us", "1000"), "cpu.burst");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.rt_period_us", "1000000\n1000000"),
+  CHECK(fake_is(f.root, "cpu,cpuacct/clawrt/c1/cpu.cfs_period_us", "100000"), "cpu.period");
+  CHECK(fake_is(f.root, "cpu,cpuacct/clawrt/c1/cpu.cfs_quota_us", "50000"), "cpu.quota");
+  CHECK(fake_is(f.root, "cpu,cpuacct/clawrt/c1/cpu.cfs_burst_us", "1000"), "cpu.burst");
+  CHECK(fake_is(f.root, "cpu,cpuacct/clawrt/c1/cpu.rt_period_us", "1000000\n1000000"),
         "cpu.realtimePeriod");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.rt_runtime_us", "0\n950000"),
+  CHECK(fake_is(f.root, "cpu,cpuacct/clawrt/c1/cpu.rt_runtime_us", "0\n950000"),
         "cpu.realtimeRuntime");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/cpu.rt_runtime_us", "0\n950000"),
+  CHECK(fake_is(f.root, "cpu,cpuacct/clawrt/cpu.rt_runtime_us", "0\n950000"),
         "the parent got the real-time runtime first");
-  CHECK(fake_is(root, "cpu,cpuacct/clawrt/c1/cpu.idle", "1"), "cpu.idle");
-  CHECK(fake_is(root, "cpuset/clawrt/cpuset.cpus", "0-3"),
+  CHECK(fake_is(f.root, "cpu,cpuacct/clawrt/c1/cpu.idle", "1"), "cpu.idle");
+  CHECK(fake_is(f.root, "cpuset/clawrt/cpuset.cpus", "0-3"),
         "cpuset: the empty parent got the root's cpus");
-  CHECK(fake_is(root, "cpuset/clawrt/c1/cpuset.cpus", "0-3" "2-3"),
+  CHECK(fake_is(f.root, "cpuset/clawrt/c1/cpuset.cpus", "0-3" "2-3"),
         "cpuset.cpus: inherited first, then cpu.cpus");
-  CHECK(fake_is(root, "cpuset/clawrt/c1/cpuset.mems", "0" "0"), "cpuset.mems likewise");
-  CHECK(fake_is(root, "pids/clawrt/c1/pids.max", "100"), "pids.limit");
-  CHECK(fake_is(root, "blkio/clawrt/c1/blkio.bfq.weight", "500"),
+  CHECK(fake_is(f.root, "cpuset/clawrt/c1/cpuset.mems", "0" "0"), "cpuset.mems likewise");
+  CHECK(fake_is(f.root, "pids/clawrt/c1/pids.max", "100"), "pids.limit");
+  CHECK(fake_is(f.root, "blkio/clawrt/c1/blkio.bfq.weight", "500"),
         "blockIO.weight -> blkio.bfq.weight when blkio.weight is absent");
-  CHECK(fake_is(root, "blkio/clawrt/c1/blkio.bfq.weight_device", "8:0 300"),
+  CHECK(fake_is(f.root, "blkio/clawrt/c1/blkio.bfq.weight_device", "8:0 300"),
         "blockIO.weightDevice");
-  CHECK(fake_is(root, "blkio/clawrt/c1/blkio.throttle.read_bps_device", "8:0 1048576"),
+  CHECK(fake_is(f.root, "blkio/clawrt/c1/blkio.throttle.read_bps_device", "8:0 1048576"),
         "throttleReadBpsDevice");
-  CHECK(fake_is(root, "blkio/clawrt/c1/blkio.throttle.write_iops_device", "8:16 100"),
+  CHECK(fake_is(f.root, "blkio/clawrt/c1/blkio.throttle.write_iops_device", "8:16 100"),
         "throttleWriteIOPSDevice");
-  CHECK(fake_is(root, "net_cls,net_prio/clawrt/c1/net_cls.classid", "1048577"),
+  CHECK(fake_is(f.root, "net_cls,net_prio/clawrt/c1/net_cls.classid", "1048577"),
         "network.classID");
-  CHECK(fake_is(root, "net_cls,net_prio/clawrt/c1/net_prio.ifpriomap", "eth0 5"),
+  CHECK(fake_is(f.root, "net_cls,net_prio/clawrt/c1/net_prio.ifpriomap", "eth0 5"),
         "network.priorities");
-  CHECK(fake_is(root, "unified/clawrt/c1/hugetlb.2MB.max", "4194304"),
+  CHECK(fake_is(f.root, "unified/clawrt/c1/hugetlb.2MB.max", "4194304"),
         "hugepageLimits go to the cgroup2 leaf: hugetlb is a v2 controller on this host");
-  CHECK(fake_is(root, "unified/cgroup.subtree_control", "+hugetlb")
-            && fake_is(root, "unified/clawrt/cgroup.subtree_control", "+hugetlb"),
+  CHECK(fake_is(f.root, "unified/cgroup.subtree_control", "+hugetlb")
+            && fake_is(f.root, "unified/clawrt/cgroup.subtree_control", "+hugetlb"),
         "hugetlb enabled down to the leaf, nothing else");
-  CHECK(fake_is(root, "devices/clawrt/c1/devices.deny", "a"), "devices: deny all is \"a\"");
-  CHECK(fake_is(root, "devices/clawrt/c1/devices.allow",
+  CHECK(fake_is(f.root, "devices/clawrt/c1/devices.deny", "a"), "devices: deny all is \"a\"");
+  CHECK(fake_is(f.root, "devices/clawrt/c1/devices.allow",
                 "c 1:3 rwm"
                 "c 136:* rw"
                 "c 7:* r"
                 "b 7:* r"),
         "devices: allow rules in order, type a with a major split into c and b");
-  CHECK(fake_is(root, "freezer/clawrt/c1/freezer.state", ""), "nothing written where no field asks");
+  CHECK(fake_is(f.root, "freezer/clawrt/c1/freezer.state", ""),
+        "nothing written where no field asks");
 
   /* enter */
-  CHECK(cgroup_enter(m, 4242, &e) == 0, "enter");
-  CHECK(fake_is(root, "memory/clawrt/c1/cgroup.procs", "4242")
-            && fake_is(root, "cpu,cpuacct/clawrt/c1/cgroup.procs", "4242")
-            && fake_is(root, "net_cls,net_prio/clawrt/c1/cgroup.procs", "4242")
-            && fake_is(root, "unified/clawrt/c1/cgroup.procs", "4242"),
+  CHECK(cgroup_enter(f.m, 4242, &f.e) == 0, "enter");
+  CHECK(fake_is(f.root, "memory/clawrt/c1/cgroup.procs", "4242")
+            && fake_is(f.root, "cpu,cpuacct/clawrt/c1/cgroup.procs", "4242")
+            && fake_is(f.root, "net_cls,net_prio/clawrt/c1/cgroup.procs", "4242")
+            && fake_is(f.root, "unified/clawrt/c1/cgroup.procs", "4242"),
         "enter writes the pid into every hierarchy");
-  CHECK(!fake_exists(root, "systemd/clawrt"), "the named systemd hierarchy is left alone");
-  CHECK(cgroup_enter_rest(m, 77, &e) == 0, "enter_rest");
-  CHECK(fake_is(root, "memory/clawrt/c1/cgroup.procs", "4242" "77")
-            && fake_is(root, "unified/clawrt/c1/cgroup.procs", "4242"),
+  CHECK(!fake_exists(f.root, "systemd/clawrt"), "the named systemd hierarchy is left alone");
+  CHECK(cgroup_enter_rest(f.m, 77, &f.e) == 0, "enter_rest");
+  CHECK(fake_is(f.root, "memory/clawrt/c1/cgroup.procs", "4242" "77")
+            && fake_is(f.root, "unified/clawrt/c1/cgroup.procs", "4242"),
         "enter_rest skips the cgroup2 leaf the clone already used");
 
   /* serialize / load */
-  char *s = cgroup_serialize(m);
+  char *s = cgroup_serialize(f.m);
   cgroup_manager *m2 = NULL;
-  CHECK(cgroup_load(root, s, &m2, &e) == 0, "load what serialize wrote (%s)", errtext(&e));
+  CHECK(cgroup_load(f.root, s, &m2, &f.e) == 0, "load what serialize wrote (%s)", errtext(&f.e));
   char *s2 = m2 ? cgroup_serialize(m2) : NULL;
   CHECK(s2 && strcmp(s, s2) == 0, "round trip is identical");
   CHECK(m2 && cgroup_v2_fd(m2) >= 0, "loaded manager has its fds");
-  CHECK(strstr(s, root) == NULL, "the state does not depend on the root prefix");
+  CHECK(strstr(s, f.root) == NULL, "the state does not depend on the root prefix");
   free(s);
   free(s2);
   cgroup_manager_free(m2);
   cgroup_manager *bad = NULL;
-  CHECK(cgroup_load(root, "{\"version\":1,\"layout\":\"v1\",\"path\":\"/x\",\"dirs\":[{\"mount\":"
+  CHECK(cgroup_load(f.root, "{\"version\":1,\"layout\":\"v1\",\"path\":\"/x\",\"dirs\":[{\"mount\":"
                           "\"memory\",\"controllers\":\"memory\",\"v2\":false,\"rel\":\"../../etc\","
                           "\"created\":1}]}",
-                    &bad, &e)
+                    &bad, &f.e)
                 < 0
-            && has(&e, "unsafe path"),
-        "a state with .. in a path is refused: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  cgroup_manager_free(m);
-  fake_remove(root);
+            && has(&f.e, "unsafe path"),
+        "a state with .. in a path is refused: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
+  fix_close(&f);
 }
 
 static void
 test_errors(void)
 {
-  char *root = hybrid();
-  leaf(root, "clawrt/e1");
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
+  cg_fix f;
+  fix_open(&f, hybrid());
+  leaf(f.root, "clawrt/e1");
 
   oci_resources u = { .has_unified = true };
   oci_map_set(&u.unified, "memory.high", "50M");
-  CHECK(cgroup_create_with(&o, "e1", NULL, &u, &m, &e) < 0
-            && has(&e, "linux.resources.unified[\"memory.high\"]: cgroup v2 keys need a cgroup "
-                       "v2 host; this host is hybrid"),
-        "unified memory key on hybrid: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &u,
+              "linux.resources.unified[\"memory.high\"]: cgroup v2 keys need a cgroup "
+              "v2 host; this host is hybrid",
+              "unified memory key on hybrid");
   oci_resources u2 = { .has_unified = true };
   oci_map_set(&u2.unified, "hugetlb.2MB.max", "2097152");
-  fake_file(root, "unified/clawrt/cgroup.subtree_control", "");
-  CHECK(cgroup_create_with(&o, "e1", NULL, &u2, &m, &e) == 0
-            && fake_is(root, "unified/clawrt/e1/hugetlb.2MB.max", "2097152"),
-        "unified key of a controller the cgroup2 mount has is applied (%s)", errtext(&e));
-  cgroup_manager_free(m);
-  m = NULL;
+  fake_file(f.root, "unified/clawrt/cgroup.subtree_control", "");
+  CHECK(fix_create(&f, "e1", NULL, &u2) == 0
+            && fake_is(f.root, "unified/clawrt/e1/hugetlb.2MB.max", "2097152"),
+        "unified key of a controller the cgroup2 mount has is applied (%s)", errtext(&f.e));
   oci_resources u3 = { .has_unified = true };
   oci_map_set(&u3.unified, "cgroup.procs", "1");
-  CHECK(cgroup_create_with(&o, "e1", NULL, &u3, &m, &e) < 0 && has(&e, "the runtime owns"),
-        "unified cgroup.procs refused: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  map_free(&u.unified);
-  map_free(&u2.unified);
-  map_free(&u3.unified);
+  fix_refused(&f, "e1", NULL, &u3, "the runtime owns", "unified cgroup.procs refused");
+  fake_map_free(&u.unified);
+  fake_map_free(&u2.unified);
+  fake_map_free(&u3.unified);
 
   oci_rdma_entry rd = { .name = "mlx4_0", .hca_handles = 2, .has_hca_handles = true };
   oci_resources r = { .rdma = &rd, .rdma_len = 1, .has_rdma = true };
-  CHECK(cgroup_create_with(&o, "e1", NULL, &r, &m, &e) < 0
-            && has(&e, "linux.resources.rdma: the rdma controller is not available (hybrid host: "
-                       "v1 controllers cpu cpuacct cpuset memory devices freezer blkio pids "
-                       "net_cls net_prio; the cgroup2 mount at unified offers only hugetlb)"),
-        "rdma nowhere: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &r,
+              "linux.resources.rdma: the rdma controller is not available (hybrid host: "
+              "v1 controllers cpu cpuacct cpuset memory devices freezer blkio pids "
+              "net_cls net_prio; the cgroup2 mount at unified offers only hugetlb)",
+              "rdma nowhere");
 
   oci_memory mem = { .limit = 64 << 20, .has_limit = true, .swap = 32 << 20, .has_swap = true };
   oci_resources rm = { .memory = &mem };
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rm, &m, &e) < 0
-            && has(&e, "linux.resources.memory.swap: 33554432 is below memory.limit 67108864"),
-        "swap below limit: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rm,
+              "linux.resources.memory.swap: 33554432 is below memory.limit 67108864",
+              "swap below limit");
   oci_memory mem2 = { .swappiness = 200, .has_swappiness = true };
   rm.memory = &mem2;
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rm, &m, &e) < 0
-            && has(&e, "linux.resources.memory.swappiness: 200 is not in [0, 100]"),
-        "swappiness range: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rm,
+              "linux.resources.memory.swappiness: 200 is not in [0, 100]",
+              "swappiness range");
   oci_memory mem3 = { .kernel = 1 << 20, .has_kernel = true };
   rm.memory = &mem3;
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rm, &m, &e) < 0
-            && has(&e, "linux.resources.memory.kernel: this host's kernel has no cgroup file "
-                       "memory.kmem.limit_in_bytes"),
-        "a field whose file the kernel lacks is named: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rm,
+              "linux.resources.memory.kernel: this host's kernel has no cgroup file "
+              "memory.kmem.limit_in_bytes",
+              "a field whose file the kernel lacks is named");
   oci_block_io bio = { .leaf_weight = 10, .has_leaf_weight = true };
   oci_resources rb = { .block_io = &bio };
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rb, &m, &e) < 0
-            && has(&e, "linux.resources.blockIO.leafWeight: this host's kernel has no cgroup file "
-                       "blkio.leaf_weight"),
-        "CFQ leaf weight on a BFQ kernel: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rb,
+              "linux.resources.blockIO.leafWeight: this host's kernel has no cgroup file "
+              "blkio.leaf_weight",
+              "CFQ leaf weight on a BFQ kernel");
   oci_block_io bio2 = { .weight = 5, .has_weight = true };
   rb.block_io = &bio2;
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rb, &m, &e) < 0
-            && has(&e, "linux.resources.blockIO.weight: 5 is not in [10, 1000]"),
-        "blkio weight range: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rb,
+              "linux.resources.blockIO.weight: 5 is not in [10, 1000]",
+              "blkio weight range");
   oci_hugepage_limit hp = { .page_size = "1GB", .limit = 1 };
   oci_resources rh = { .hugepage_limits = &hp, .hugepage_limits_len = 1 };
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rh, &m, &e) < 0
-            && has(&e, "linux.resources.hugepageLimits[0]: this host has no 1GB huge pages"),
-        "unknown huge page size: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rh,
+              "linux.resources.hugepageLimits[0]: this host has no 1GB huge pages",
+              "unknown huge page size");
   hp.page_size = "2 MB";
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rh, &m, &e) < 0
-            && has(&e, "hugepageLimits[0].pageSize: `2 MB` is not a page size"),
-        "malformed page size: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rh,
+              "hugepageLimits[0].pageSize: `2 MB` is not a page size",
+              "malformed page size");
   oci_device_cgroup dv = { .allow = true, .type = "x", .access = "rwm" };
   oci_resources rd2 = { .devices = &dv, .devices_len = 1 };
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rd2, &m, &e) < 0
-            && has(&e, "linux.resources.devices[0].type: `x` is not one of a, c, b"),
-        "device rule type: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rd2,
+              "linux.resources.devices[0].type: `x` is not one of a, c, b",
+              "device rule type");
   dv.type = "c";
   dv.access = "rwx";
-  CHECK(cgroup_create_with(&o, "e1", NULL, &rd2, &m, &e) < 0
-            && has(&e, "linux.resources.devices[0].access: `rwx`"),
-        "device rule access: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "e1", NULL, &rd2,
+              "linux.resources.devices[0].access: `rwx`",
+              "device rule access");
 
-  CHECK(cgroup_create_with(&o, "e1", "/a/../../etc", NULL, &m, &e) < 0
-            && has(&e, "linux.cgroupsPath: `/a/../../etc`: \"..\" is not allowed"),
-        "cgroupsPath with ..: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  CHECK(cgroup_create_with(&o, "e1", "//", NULL, &m, &e) < 0 && has(&e, "is the root cgroup"),
-        "cgroupsPath / refused: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  CHECK(cgroup_create_with(&o, "../x", NULL, NULL, &m, &e) < 0 && has(&e, "invalid container id"),
-        "id with a slash: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  fake_remove(root);
+  fix_refused(&f, "e1", "/a/../../etc", NULL,
+              "linux.cgroupsPath: `/a/../../etc`: \"..\" is not allowed", "cgroupsPath with ..");
+  fix_refused(&f, "e1", "//", NULL, "is the root cgroup", "cgroupsPath / refused");
+  fix_refused(&f, "../x", NULL, NULL, "invalid container id", "id with a slash");
+  fix_close(&f);
 }
 
 /* absolute and relative cgroupsPath, dirs really made by the driver, and
@@ -357,172 +312,164 @@ test_errors(void)
 static void
 test_paths(void)
 {
-  char *root = hybrid();
-  cgroup_create_opts o = opts(root);
-  char *self = xasprintf("%s/self_cgroup", root);
-  fake_file(root, "self_cgroup",
+  cg_fix f;
+  fix_open(&f, hybrid());
+  char *self = xasprintf("%s/self_cgroup", f.root);
+  fake_file(f.root, "self_cgroup",
             "10:net_cls,net_prio:/user/n\n9:name=systemd:/user/s\n8:pids:/user/p\n"
             "7:blkio:/user/b\n6:freezer:/user/f\n5:devices:/user/d\n4:memory:/user/m\n"
             "3:cpuset:/\n2:cpu,cpuacct:/user/c\n0::/user/u\n");
-  o.self_cgroup_path = self;
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  CHECK(cgroup_create_with(&o, "r1", "sub/r1", NULL, &m, &e) == 0,
-        "relative cgroupsPath (%s)", errtext(&e));
-  CHECK(fake_exists(root, "memory/user/m/sub/r1") && fake_exists(root, "cpu,cpuacct/user/c/sub/r1")
-            && fake_exists(root, "cpuset/sub/r1") && fake_exists(root, "unified/user/u/sub/r1"),
+  f.o.self_cgroup_path = self;
+  CHECK(fix_create(&f, "r1", "sub/r1", NULL) == 0,
+        "relative cgroupsPath (%s)", errtext(&f.e));
+  CHECK(fake_exists(f.root, "memory/user/m/sub/r1")
+            && fake_exists(f.root, "cpu,cpuacct/user/c/sub/r1")
+            && fake_exists(f.root, "cpuset/sub/r1") && fake_exists(f.root, "unified/user/u/sub/r1"),
         "relative: under our own cgroup of each hierarchy");
-  CHECK(!fake_exists(root, "net_cls,net_prio/user"),
+  CHECK(!fake_exists(f.root, "net_cls,net_prio/user"),
         "no net_cls/net_prio cgroup when no network field asks for one");
-  CHECK(!fake_exists(root, "cpuset/sub/r1/cpuset.cpus"),
+  CHECK(!fake_exists(f.root, "cpuset/sub/r1/cpuset.cpus"),
         "nothing invented in a fake cpuset without files");
-  CHECK(cgroup_destroy(m, &e) == 0, "destroy (%s)", errtext(&e));
-  CHECK(!fake_exists(root, "memory/user") && !fake_exists(root, "unified/user")
-            && !fake_exists(root, "cpuset/sub"),
+  CHECK(fix_destroy(&f) == 0, "destroy (%s)", errtext(&f.e));
+  CHECK(!fake_exists(f.root, "memory/user") && !fake_exists(f.root, "unified/user")
+            && !fake_exists(f.root, "cpuset/sub"),
         "destroy removed the leaf and every parent it made");
 
-  m = NULL;
-  char *keep = xasprintf("%s/memory/keep", root);
+  char *keep = xasprintf("%s/memory/keep", f.root);
   mkdirs(keep);
   free(keep);
-  CHECK(cgroup_create_with(&o, "a1", "/keep/deep/a1", NULL, &m, &e) == 0
-            && fake_exists(root, "memory/keep/deep/a1") && fake_exists(root, "pids/keep/deep/a1"),
-        "absolute cgroupsPath under each hierarchy root (%s)", errtext(&e));
-  CHECK(strcmp(cgroup_manager_path(m), "/keep/deep/a1") == 0, "path reported as given");
-  CHECK(cgroup_destroy(m, &e) == 0 && fake_exists(root, "memory/keep")
-            && !fake_exists(root, "memory/keep/deep") && !fake_exists(root, "pids/keep"),
+  CHECK(fix_create(&f, "a1", "/keep/deep/a1", NULL) == 0
+            && fake_exists(f.root, "memory/keep/deep/a1")
+            && fake_exists(f.root, "pids/keep/deep/a1"),
+        "absolute cgroupsPath under each hierarchy root (%s)", errtext(&f.e));
+  CHECK(strcmp(cgroup_manager_path(f.m), "/keep/deep/a1") == 0, "path reported as given");
+  CHECK(fix_destroy(&f) == 0 && fake_exists(f.root, "memory/keep")
+            && !fake_exists(f.root, "memory/keep/deep") && !fake_exists(f.root, "pids/keep"),
         "destroy keeps a parent that existed before, removes those it made");
 
-  m = NULL;
-  CHECK(cgroup_create_with(&o, "d1", NULL, NULL, &m, &e) == 0, "default path");
-  CHECK(cgroup_destroy(m, &e) == 0 && fake_exists(root, "memory/clawrt")
-            && !fake_exists(root, "memory/clawrt/d1"),
+  CHECK(fix_create(&f, "d1", NULL, NULL) == 0, "default path");
+  CHECK(fix_destroy(&f) == 0 && fake_exists(f.root, "memory/clawrt")
+            && !fake_exists(f.root, "memory/clawrt/d1"),
         "destroy keeps the shared default parent /clawrt");
 
   /* a leaf that already has processes */
-  fake_file(root, "memory/busy/cgroup.procs", "123\n");
-  m = NULL;
-  CHECK(cgroup_create_with(&o, "b1", "/busy", NULL, &m, &e) < 0
-            && has(&e, "cgroup `busy` already has processes") && e.errnum == EBUSY,
-        "a leaf in use is refused: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  CHECK(!fake_exists(root, "pids/busy"), "and nothing is left behind in other hierarchies");
-  o.allow_existing = true;
-  CHECK(cgroup_create_with(&o, "b1", "/busy", NULL, &m, &e) == 0, "allow_existing joins it");
-  CHECK(cgroup_destroy(m, &e) == 0 && fake_exists(root, "memory/busy/cgroup.procs")
-            && !fake_exists(root, "pids/busy"),
+  fake_file(f.root, "memory/busy/cgroup.procs", "123\n");
+  CHECK(fix_create(&f, "b1", "/busy", NULL) < 0
+            && has(&f.e, "cgroup `busy` already has processes") && f.e.errnum == EBUSY,
+        "a leaf in use is refused: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
+  CHECK(!fake_exists(f.root, "pids/busy"), "and nothing is left behind in other hierarchies");
+  f.o.allow_existing = true;
+  CHECK(fix_create(&f, "b1", "/busy", NULL) == 0, "allow_existing joins it");
+  CHECK(fix_destroy(&f) == 0 && fake_exists(f.root, "memory/busy/cgroup.procs")
+            && !fake_exists(f.root, "pids/busy"),
         "a joined shared leaf is not removed, our new ones are");
 
   /* open_only: what delete --force uses when the state has no record */
-  o.allow_existing = false;
-  m = NULL;
-  CHECK(cgroup_create_with(&o, "k1", NULL, NULL, &m, &e) == 0, "a create whose record was lost");
-  cgroup_manager_free(m);
-  cgroup_create_opts oo = o;
+  f.o.allow_existing = false;
+  CHECK(fix_create(&f, "k1", NULL, NULL) == 0, "a create whose record was lost");
+  cgroup_manager_free(f.m);
+  f.m = NULL;
+  cgroup_create_opts oo = f.o;
   oo.open_only = true;
-  m = NULL;
-  CHECK(cgroup_create_with(&oo, "k1", NULL, NULL, &m, &e) == 0 && fake_exists(root, "memory/clawrt/k1"),
-        "open_only finds it and creates nothing (%s)", errtext(&e));
-  CHECK(cgroup_destroy(m, &e) == 0 && !fake_exists(root, "memory/clawrt/k1")
-            && !fake_exists(root, "unified/clawrt/k1"),
+  CHECK(cgroup_create_with(&oo, "k1", NULL, NULL, &f.m, &f.e) == 0
+            && fake_exists(f.root, "memory/clawrt/k1"),
+        "open_only finds it and creates nothing (%s)", errtext(&f.e));
+  CHECK(fix_destroy(&f) == 0 && !fake_exists(f.root, "memory/clawrt/k1")
+            && !fake_exists(f.root, "unified/clawrt/k1"),
         "and destroy removes it");
-  m = NULL;
-  CHECK(cgroup_create_with(&oo, "nope", NULL, NULL, &m, &e) == 0 && !fake_exists(root, "memory/clawrt/nope")
-            && cgroup_destroy(m, &e) == 0,
+  CHECK(cgroup_create_with(&oo, "nope", NULL, NULL, &f.m, &f.e) == 0
+            && !fake_exists(f.root, "memory/clawrt/nope")
+            && fix_destroy(&f) == 0,
         "open_only of a container that never got a cgroup: nothing to do");
-  m = NULL;
-  CHECK(cgroup_create_with(&oo, "b2", "/busy", NULL, &m, &e) == 0 && cgroup_destroy(m, &e) == 0
-            && fake_exists(root, "memory/busy/cgroup.procs"),
+  CHECK(cgroup_create_with(&oo, "b2", "/busy", NULL, &f.m, &f.e) == 0 && fix_destroy(&f) == 0
+            && fake_exists(f.root, "memory/busy/cgroup.procs"),
         "open_only never removes a leaf with processes");
   free(self);
-  fake_remove(root);
+  fix_close(&f);
 }
 
 static void
 test_update(void)
 {
-  char *root = hybrid();
-  leaf(root, "clawrt/u1");
-  fake_file(root, "memory/clawrt/u1/memory.memsw.limit_in_bytes", "67108864");
-  fake_file(root, "memory/clawrt/u1/memory.usage_in_bytes", "100000000");
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  CHECK(cgroup_create_with(&o, "u1", NULL, NULL, &m, &e) == 0, "create without resources");
-  CHECK(fake_is(root, "memory/clawrt/u1/memory.limit_in_bytes", "")
-            && fake_is(root, "cpu,cpuacct/clawrt/u1/cpu.shares", ""),
+  cg_fix f;
+  fix_open(&f, hybrid());
+  leaf(f.root, "clawrt/u1");
+  fake_file(f.root, "memory/clawrt/u1/memory.memsw.limit_in_bytes", "67108864");
+  fake_file(f.root, "memory/clawrt/u1/memory.usage_in_bytes", "100000000");
+  CHECK(fix_create(&f, "u1", NULL, NULL) == 0, "create without resources");
+  CHECK(fake_is(f.root, "memory/clawrt/u1/memory.limit_in_bytes", "")
+            && fake_is(f.root, "cpu,cpuacct/clawrt/u1/cpu.shares", ""),
         "no resources: no resource file written");
   oci_memory mem = { .limit = 128 << 20, .has_limit = true, .swap = 256 << 20, .has_swap = true };
   oci_resources r = { .memory = &mem };
-  CHECK(cgroup_update(m, &r, &e) == 0, "update memory (%s)", errtext(&e));
-  CHECK(fake_is(root, "memory/clawrt/u1/memory.limit_in_bytes", "134217728")
-            && fake_is(root, "memory/clawrt/u1/memory.memsw.limit_in_bytes",
+  CHECK(cgroup_update(f.m, &r, &f.e) == 0, "update memory (%s)", errtext(&f.e));
+  CHECK(fake_is(f.root, "memory/clawrt/u1/memory.limit_in_bytes", "134217728")
+            && fake_is(f.root, "memory/clawrt/u1/memory.memsw.limit_in_bytes",
                        "67108864" "268435456"),
         "update: limit and memsw written");
   mem.check_before_update = true;
   mem.has_check_before_update = true;
   mem.limit = 50000000;
   mem.has_swap = false;
-  CHECK(cgroup_update(m, &r, &e) < 0
-            && has(&e, "linux.resources.memory.limit: 50000000 is below the current usage "
+  CHECK(cgroup_update(f.m, &r, &f.e) < 0
+            && has(&f.e, "linux.resources.memory.limit: 50000000 is below the current usage "
                        "100000000 (checkBeforeUpdate is set)"),
-        "checkBeforeUpdate: %s", errtext(&e));
-  clawrt_error_clear(&e);
+        "checkBeforeUpdate: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
   oci_pids p = { .limit = 0 };
   oci_resources rp = { .pids = &p };
-  CHECK(cgroup_update(m, &rp, &e) == 0 && fake_is(root, "pids/clawrt/u1/pids.max", ""),
+  CHECK(cgroup_update(f.m, &rp, &f.e) == 0 && fake_is(f.root, "pids/clawrt/u1/pids.max", ""),
         "pids without a limit: untouched");
   p.has_limit = true;
-  CHECK(cgroup_update(m, &rp, &e) == 0 && fake_is(root, "pids/clawrt/u1/pids.max", "0"),
+  CHECK(cgroup_update(f.m, &rp, &f.e) == 0 && fake_is(f.root, "pids/clawrt/u1/pids.max", "0"),
         "pids limit 0 is a limit (runtime-spec 1.3)");
   p.limit = -1;
-  CHECK(cgroup_update(m, &rp, &e) == 0 && fake_is(root, "pids/clawrt/u1/pids.max", "0" "max"),
+  CHECK(cgroup_update(f.m, &rp, &f.e) == 0 && fake_is(f.root, "pids/clawrt/u1/pids.max", "0" "max"),
         "pids limit -1 is max");
   p.limit = -2;
-  CHECK(cgroup_update(m, &rp, &e) < 0
-            && has(&e, "linux.resources.pids.limit: -2 is not a limit")
-            && fake_is(root, "pids/clawrt/u1/pids.max", "0" "max"),
-        "below -1: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  CHECK(cgroup_update(f.m, &rp, &f.e) < 0
+            && has(&f.e, "linux.resources.pids.limit: -2 is not a limit")
+            && fake_is(f.root, "pids/clawrt/u1/pids.max", "0" "max"),
+        "below -1: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
   oci_network net = { .class_id = 1, .has_class_id = true };
   oci_resources rn = { .network = &net };
-  CHECK(cgroup_update(m, &rn, &e) < 0 && has(&e, "network.classID: the net_cls controller is not "
-                                              "available"),
-        "update of a controller the container was created without: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  cgroup_manager_free(m);
-  fake_remove(root);
+  CHECK(cgroup_update(f.m, &rn, &f.e) < 0
+            && has(&f.e, "network.classID: the net_cls controller is not available"),
+        "update of a controller the container was created without: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
+  fix_close(&f);
 }
 
 static void
 test_stats(void)
 {
-  char *root = hybrid();
-  leaf(root, "clawrt/s1");
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  CHECK(cgroup_create_with(&o, "s1", NULL, NULL, &m, &e) == 0, "create for stats");
-  fake_file(root, "memory/clawrt/s1/memory.usage_in_bytes", "1000\n");
-  fake_file(root, "memory/clawrt/s1/memory.limit_in_bytes", "9223372036854771712\n");
-  fake_file(root, "memory/clawrt/s1/memory.max_usage_in_bytes", "67108864\n");
-  fake_file(root, "memory/clawrt/s1/memory.failcnt", "12\n");
-  fake_file(root, "memory/clawrt/s1/memory.oom_control",
+  cg_fix f;
+  fix_open(&f, hybrid());
+  leaf(f.root, "clawrt/s1");
+  CHECK(fix_create(&f, "s1", NULL, NULL) == 0, "create for stats");
+  fake_file(f.root, "memory/clawrt/s1/memory.usage_in_bytes", "1000\n");
+  fake_file(f.root, "memory/clawrt/s1/memory.limit_in_bytes", "9223372036854771712\n");
+  fake_file(f.root, "memory/clawrt/s1/memory.max_usage_in_bytes", "67108864\n");
+  fake_file(f.root, "memory/clawrt/s1/memory.failcnt", "12\n");
+  fake_file(f.root, "memory/clawrt/s1/memory.oom_control",
             "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
-  fake_file(root, "memory/clawrt/s1/memory.stat", "cache 5\nrss 6\ntotal_cache 50\ntotal_rss 60\n");
-  fake_file(root, "pids/clawrt/s1/pids.current", "3\n");
-  fake_file(root, "pids/clawrt/s1/pids.max", "max\n");
-  fake_file(root, "pids/clawrt/s1/pids.events", "max 4\n");
-  fake_file(root, "cpu,cpuacct/clawrt/s1/cpuacct.usage", "123456789\n");
-  fake_file(root, "cpu,cpuacct/clawrt/s1/cpuacct.usage_user", "100000000\n");
-  fake_file(root, "cpu,cpuacct/clawrt/s1/cpuacct.usage_sys", "23456789\n");
-  fake_file(root, "cpu,cpuacct/clawrt/s1/cpuacct.usage_percpu", "100000000 23456789 \n");
-  fake_file(root, "cpu,cpuacct/clawrt/s1/cpu.stat",
+  fake_file(f.root, "memory/clawrt/s1/memory.stat",
+            "cache 5\nrss 6\ntotal_cache 50\ntotal_rss 60\n");
+  fake_file(f.root, "pids/clawrt/s1/pids.current", "3\n");
+  fake_file(f.root, "pids/clawrt/s1/pids.max", "max\n");
+  fake_file(f.root, "pids/clawrt/s1/pids.events", "max 4\n");
+  fake_file(f.root, "cpu,cpuacct/clawrt/s1/cpuacct.usage", "123456789\n");
+  fake_file(f.root, "cpu,cpuacct/clawrt/s1/cpuacct.usage_user", "100000000\n");
+  fake_file(f.root, "cpu,cpuacct/clawrt/s1/cpuacct.usage_sys", "23456789\n");
+  fake_file(f.root, "cpu,cpuacct/clawrt/s1/cpuacct.usage_percpu", "100000000 23456789 \n");
+  fake_file(f.root, "cpu,cpuacct/clawrt/s1/cpu.stat",
             "nr_periods 10\nnr_throttled 2\nthrottled_time 3000\n");
-  fake_file(root, "blkio/clawrt/s1/blkio.throttle.io_service_bytes_recursive",
+  fake_file(f.root, "blkio/clawrt/s1/blkio.throttle.io_service_bytes_recursive",
             "8:0 Read 4096\n8:0 Write 8192\nTotal 12288\n");
   cgroup_stats s;
-  CHECK(cgroup_get_stats(m, &s, &e) == 0, "stats (%s)", errtext(&e));
+  CHECK(cgroup_get_stats(f.m, &s, &f.e) == 0, "stats (%s)", errtext(&f.e));
   CHECK(s.has_memory && s.mem_usage == 1000 && s.mem_limit == CGROUP_UNLIMITED
             && s.mem_max_usage == 67108864 && s.mem_failcnt == 12 && s.oom_kill == 1,
         "memory usage, unlimited limit, peak, failcnt, oom_kill");
@@ -538,8 +485,7 @@ test_stats(void)
             && s.io_service_bytes[1].value == 8192 && s.io_service_bytes[1].major == 8,
         "blkio service bytes without the Total line");
   cgroup_stats_free(&s);
-  cgroup_manager_free(m);
-  fake_remove(root);
+  fix_close(&f);
 }
 
 int

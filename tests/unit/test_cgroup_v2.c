@@ -2,7 +2,7 @@
  * (cpu.shares -> cpu.weight, blkio weight -> io.weight, swap -> swap.max),
  * which file gets which value, which controllers get enabled where (and
  * only those), what v2 refuses, update.  TAP output. */
-#include "cgroup_fake.h"
+#include "cgroup_fixture.h"
 
 #include <inttypes.h>
 
@@ -23,14 +23,6 @@ v2host(void)
   fake_file(root, "cgroup.subtree_control", "");
   fake_file(root, "clawrt/cgroup.subtree_control", "");
   return root;
-}
-
-static cgroup_create_opts
-opts(const char *root)
-{
-  static char mi[512];
-  snprintf(mi, sizeof mi, "%s/mountinfo", root);
-  return (cgroup_create_opts){ .root_prefix = root, .mountinfo_path = mi };
 }
 
 static void
@@ -85,8 +77,9 @@ test_conversions(void)
 static void
 test_full(void)
 {
-  char *root = v2host();
-  fake_leaf(root, "", "clawrt/c1", f_leaf);
+  cg_fix f;
+  fix_open(&f, v2host());
+  fake_leaf(f.root, "", "clawrt/c1", f_leaf);
   oci_memory mem = { .limit = 64 << 20, .has_limit = true, .swap = 128 << 20, .has_swap = true,
                      .reservation = 32 << 20, .has_reservation = true,
                      .disable_oom_killer = false, .has_disable_oom_killer = true };
@@ -108,110 +101,98 @@ test_full(void)
                         .hugepage_limits = &hp, .hugepage_limits_len = 1, .rdma = &rd,
                         .rdma_len = 1, .has_rdma = true, .has_unified = true };
   oci_map_set(&res.unified, "memory.high", "50M");
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  int rc = cgroup_create_with(&o, "c1", NULL, &res, &m, &e);
-  CHECK(rc == 0, "create with every v2 field (%s)", errtext(&e));
+  int rc = fix_create(&f, "c1", NULL, &res);
+  CHECK(rc == 0, "create with every v2 field (%s)", errtext(&f.e));
   if (rc < 0)
     return;
-  CHECK(cgroup_manager_layout(m) == CGROUP_LAYOUT_V2 && cgroup_v2_fd(m) >= 0, "v2 layout, leaf fd");
-  CHECK(fake_is(root, "cgroup.subtree_control", "+cpu +cpuset +memory +io +pids +hugetlb +rdma")
-            && fake_is(root, "clawrt/cgroup.subtree_control",
+  CHECK(cgroup_manager_layout(f.m) == CGROUP_LAYOUT_V2 && cgroup_v2_fd(f.m) >= 0,
+        "v2 layout, leaf fd");
+  CHECK(fake_is(f.root, "cgroup.subtree_control", "+cpu +cpuset +memory +io +pids +hugetlb +rdma")
+            && fake_is(f.root, "clawrt/cgroup.subtree_control",
                        "+cpu +cpuset +memory +io +pids +hugetlb +rdma"),
         "the controllers the fields need, enabled top-down");
-  CHECK(fake_is(root, "clawrt/c1/memory.max", "67108864"), "memory.limit -> memory.max");
-  CHECK(fake_is(root, "clawrt/c1/memory.swap.max", "67108864"),
+  CHECK(fake_is(f.root, "clawrt/c1/memory.max", "67108864"), "memory.limit -> memory.max");
+  CHECK(fake_is(f.root, "clawrt/c1/memory.swap.max", "67108864"),
         "memory.swap -> memory.swap.max = swap - limit");
-  CHECK(fake_is(root, "clawrt/c1/memory.low", "33554432"), "memory.reservation -> memory.low");
-  CHECK(fake_is(root, "clawrt/c1/cpu.weight", "100"), "cpu.shares 1024 -> cpu.weight 100");
-  CHECK(fake_is(root, "clawrt/c1/cpu.max", "50000 100000"), "quota + period -> cpu.max");
-  CHECK(fake_is(root, "clawrt/c1/cpu.max.burst", "1000"), "cpu.burst -> cpu.max.burst");
-  CHECK(fake_is(root, "clawrt/c1/cpu.idle", "0"), "cpu.idle");
-  CHECK(fake_is(root, "clawrt/c1/cpuset.cpus", "0-1") && fake_is(root, "clawrt/c1/cpuset.mems", "0"),
+  CHECK(fake_is(f.root, "clawrt/c1/memory.low", "33554432"), "memory.reservation -> memory.low");
+  CHECK(fake_is(f.root, "clawrt/c1/cpu.weight", "100"), "cpu.shares 1024 -> cpu.weight 100");
+  CHECK(fake_is(f.root, "clawrt/c1/cpu.max", "50000 100000"), "quota + period -> cpu.max");
+  CHECK(fake_is(f.root, "clawrt/c1/cpu.max.burst", "1000"), "cpu.burst -> cpu.max.burst");
+  CHECK(fake_is(f.root, "clawrt/c1/cpu.idle", "0"), "cpu.idle");
+  CHECK(fake_is(f.root, "clawrt/c1/cpuset.cpus", "0-1")
+            && fake_is(f.root, "clawrt/c1/cpuset.mems", "0"),
         "cpus, mems");
-  CHECK(fake_is(root, "clawrt/c1/pids.max", "0"), "pids.limit 0 is a limit (runtime-spec 1.3)");
-  CHECK(fake_is(root, "clawrt/c1/io.weight", "default 4950" "8:0 10000"),
+  CHECK(fake_is(f.root, "clawrt/c1/pids.max", "0"), "pids.limit 0 is a limit (runtime-spec 1.3)");
+  CHECK(fake_is(f.root, "clawrt/c1/io.weight", "default 4950" "8:0 10000"),
         "blockIO.weight and weightDevice converted into io.weight");
-  CHECK(fake_is(root, "clawrt/c1/io.max", "8:0 rbps=1048576" "8:16 wiops=100"),
+  CHECK(fake_is(f.root, "clawrt/c1/io.max", "8:0 rbps=1048576" "8:16 wiops=100"),
         "throttles -> io.max");
-  CHECK(fake_is(root, "clawrt/c1/hugetlb.2MB.max", "4194304"), "hugetlb.2MB.max");
-  CHECK(fake_is(root, "clawrt/c1/rdma.max", "mlx4_0 hca_handle=2 hca_object=2000"), "rdma.max");
-  CHECK(fake_is(root, "clawrt/c1/memory.high", "50M"), "unified key written as is");
-  cgroup_manager_free(m);
+  CHECK(fake_is(f.root, "clawrt/c1/hugetlb.2MB.max", "4194304"), "hugetlb.2MB.max");
+  CHECK(fake_is(f.root, "clawrt/c1/rdma.max", "mlx4_0 hca_handle=2 hca_object=2000"), "rdma.max");
+  CHECK(fake_is(f.root, "clawrt/c1/memory.high", "50M"), "unified key written as is");
 
   /* a second container: the parents already have everything, no write */
-  fake_leaf(root, "", "clawrt/c2", f_leaf);
+  fake_leaf(f.root, "", "clawrt/c2", f_leaf);
   oci_resources few = { .pids = &pids };
-  CHECK(cgroup_create_with(&o, "c2", NULL, &few, &m, &e) == 0
-            && fake_is(root, "cgroup.subtree_control", "+cpu +cpuset +memory +io +pids +hugetlb +rdma"),
+  CHECK(fix_create(&f, "c2", NULL, &few) == 0
+            && fake_is(f.root, "cgroup.subtree_control",
+                       "+cpu +cpuset +memory +io +pids +hugetlb +rdma"),
         "enabled controllers are read, not written again");
-  cgroup_manager_free(m);
-  for (size_t i = 0; i < res.unified.len; i++)
-    {
-      free(res.unified.keys[i]);
-      free(res.unified.values[i]);
-    }
-  free(res.unified.keys);
-  free(res.unified.values);
-  fake_remove(root);
+  fake_map_free(&res.unified);
+  fix_close(&f);
 }
 
 static void
 test_minimal(void)
 {
-  char *root = v2host();
-  fake_leaf(root, "", "clawrt/m1", f_leaf);
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
-  CHECK(cgroup_create_with(&o, "m1", NULL, NULL, &m, &e) == 0, "create without resources");
-  CHECK(fake_is(root, "cgroup.subtree_control", "+memory +pids")
-            && fake_is(root, "clawrt/cgroup.subtree_control", "+memory +pids"),
+  cg_fix f;
+  fix_open(&f, v2host());
+  fake_leaf(f.root, "", "clawrt/m1", f_leaf);
+  CHECK(fix_create(&f, "m1", NULL, NULL) == 0, "create without resources");
+  CHECK(fake_is(f.root, "cgroup.subtree_control", "+memory +pids")
+            && fake_is(f.root, "clawrt/cgroup.subtree_control", "+memory +pids"),
         "only memory and pids (what explains a death) are enabled");
-  CHECK(fake_is(root, "clawrt/m1/memory.max", "") && fake_is(root, "clawrt/m1/cpu.weight", ""),
+  CHECK(fake_is(f.root, "clawrt/m1/memory.max", "") && fake_is(f.root, "clawrt/m1/cpu.weight", ""),
         "no resource file written");
-  CHECK(cgroup_enter(m, 99, &e) == 0 && fake_is(root, "clawrt/m1/cgroup.procs", "99"), "enter");
-  CHECK(cgroup_enter_rest(m, 98, &e) == 0 && fake_is(root, "clawrt/m1/cgroup.procs", "99"),
+  CHECK(cgroup_enter(f.m, 99, &f.e) == 0 && fake_is(f.root, "clawrt/m1/cgroup.procs", "99"),
+        "enter");
+  CHECK(cgroup_enter_rest(f.m, 98, &f.e) == 0 && fake_is(f.root, "clawrt/m1/cgroup.procs", "99"),
         "enter_rest after CLONE_INTO_CGROUP: nothing left to do on v2");
 
   /* update */
-  fake_file(root, "clawrt/m1/memory.max", "67108864");
-  fake_file(root, "clawrt/m1/cpu.max", "50000 100000");
-  fake_file(root, "clawrt/m1/memory.current", "70000000");
+  fake_file(f.root, "clawrt/m1/memory.max", "67108864");
+  fake_file(f.root, "clawrt/m1/cpu.max", "50000 100000");
+  fake_file(f.root, "clawrt/m1/memory.current", "70000000");
   oci_memory mem = { .swap = 128 << 20, .has_swap = true };
   oci_cpu cpu = { .period = 200000, .has_period = true };
   oci_resources r = { .memory = &mem, .cpu = &cpu };
-  CHECK(cgroup_update(m, &r, &e) == 0, "update swap alone, period alone (%s)", errtext(&e));
-  CHECK(fake_is(root, "clawrt/m1/memory.swap.max", "67108864"),
+  CHECK(cgroup_update(f.m, &r, &f.e) == 0, "update swap alone, period alone (%s)", errtext(&f.e));
+  CHECK(fake_is(f.root, "clawrt/m1/memory.swap.max", "67108864"),
         "swap alone: converted against the live memory.max");
-  CHECK(fake_is(root, "clawrt/m1/cpu.max", "50000 100000" "50000 200000"),
+  CHECK(fake_is(f.root, "clawrt/m1/cpu.max", "50000 100000" "50000 200000"),
         "period alone keeps the live quota");
-  CHECK(fake_is(root, "cgroup.subtree_control", "+memory +pids" "+cpu"),
+  CHECK(fake_is(f.root, "cgroup.subtree_control", "+memory +pids" "+cpu"),
         "update enables cpu lazily");
   oci_memory mem2 = { .limit = 60000000, .has_limit = true, .check_before_update = true,
                       .has_check_before_update = true };
   r = (oci_resources){ .memory = &mem2 };
-  CHECK(cgroup_update(m, &r, &e) < 0 && has(&e, "below the current usage 70000000"),
-        "checkBeforeUpdate on v2: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  CHECK(cgroup_update(f.m, &r, &f.e) < 0 && has(&f.e, "below the current usage 70000000"),
+        "checkBeforeUpdate on v2: %s", errtext(&f.e));
+  clawrt_error_clear(&f.e);
   oci_cpu q = { .quota = -1, .has_quota = true };
   r = (oci_resources){ .cpu = &q };
-  fake_file(root, "clawrt/m1/cpu.max", "");
-  CHECK(cgroup_update(m, &r, &e) == 0 && fake_is(root, "clawrt/m1/cpu.max", "max"),
+  fake_file(f.root, "clawrt/m1/cpu.max", "");
+  CHECK(cgroup_update(f.m, &r, &f.e) == 0 && fake_is(f.root, "clawrt/m1/cpu.max", "max"),
         "quota -1 alone -> \"max\"");
-  cgroup_manager_free(m);
-  fake_remove(root);
+  fix_close(&f);
 }
 
 static void
 test_refused(void)
 {
-  char *root = v2host();
-  fake_leaf(root, "", "clawrt/r1", f_leaf);
-  cgroup_create_opts o = opts(root);
-  cgroup_manager *m = NULL;
-  clawrt_error e = { 0 };
+  cg_fix f;
+  fix_open(&f, v2host());
+  fake_leaf(f.root, "", "clawrt/r1", f_leaf);
   struct
   {
     oci_resources r;
@@ -238,31 +219,22 @@ test_refused(void)
       "linux.resources.hugepageLimits[0]: this host has no 1GB huge pages" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    {
-      CHECK(cgroup_create_with(&o, "r1", NULL, &cases[i].r, &m, &e) < 0 && has(&e, cases[i].want),
-            "refused: %s", errtext(&e));
-      clawrt_error_clear(&e);
-    }
+    fix_refused(&f, "r1", NULL, &cases[i].r, cases[i].want, "refused");
   oci_resources u = { .has_unified = true };
   oci_map_set(&u.unified, "nosuch.file", "1");
-  CHECK(cgroup_create_with(&o, "r1", NULL, &u, &m, &e) < 0
-            && has(&e, "linux.resources.unified[\"nosuch.file\"]: unknown controller `nosuch`"),
-        "unified key of an unknown controller: %s", errtext(&e));
-  clawrt_error_clear(&e);
+  fix_refused(&f, "r1", NULL, &u,
+              "linux.resources.unified[\"nosuch.file\"]: unknown controller `nosuch`",
+              "unified key of an unknown controller");
   free(u.unified.keys[0]);
   free(u.unified.values[0]);
   u.unified.keys[0] = xstrdup("memory.nosuch");
   u.unified.values[0] = xstrdup("1");
-  CHECK(cgroup_create_with(&o, "r1", NULL, &u, &m, &e) < 0
-            && has(&e, "linux.resources.unified[\"memory.nosuch\"]: this host's kernel has no "
-                       "cgroup file memory.nosuch"),
-        "unified key the kernel lacks: %s", errtext(&e));
-  clawrt_error_clear(&e);
-  free(u.unified.keys[0]);
-  free(u.unified.values[0]);
-  free(u.unified.keys);
-  free(u.unified.values);
-  fake_remove(root);
+  fix_refused(&f, "r1", NULL, &u,
+              "linux.resources.unified[\"memory.nosuch\"]: this host's kernel has no "
+              "cgroup file memory.nosuch",
+              "unified key the kernel lacks");
+  fake_map_free(&u.unified);
+  fix_close(&f);
 }
 
 int

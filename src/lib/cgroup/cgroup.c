@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -165,7 +164,7 @@ subtree_empty(int fd)
   pid_t *pids = NULL;
   size_t n = 0, cap = 0;
   clawrt_error e = { 0 };
-  int rc = cg_collect_pids(fd, &pids, &n, &cap, 0, &e);
+  int rc = cg_collect_pids(fd, &pids, &n, &cap, &e);
   free(pids);
   clawrt_error_clear(&e);
   return rc == 0 && n == 0;
@@ -277,13 +276,6 @@ make_leaf(const cgroup_create_opts *o, int mountfd, cg_dir *d, unsigned v2_bits,
 
 /* ---- removing ----------------------------------------------------------- */
 
-static void
-sleep_ms(unsigned ms)
-{
-  struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
-  nanosleep(&ts, NULL);
-}
-
 /* rmdir d's leaf (with whatever sub-cgroups the container made) and the
  * parents this manager made, unless they hold other cgroups.  The default
  * parent stays: it is shared by every container and removing it would race
@@ -297,20 +289,9 @@ remove_one(const char *root_prefix, cg_dir *d, bool keep_parent, clawrt_error *e
   if (mountfd < 0)
     return -1;
   if (d->fd >= 0 && cg_rmdir_children(d->fd, err) < 0)
-    return -1;
-  unsigned wait = 1, waited = 0;
-  while (unlinkat(mountfd, d->rel, AT_REMOVEDIR) < 0)
-    {
-      if (errno == ENOENT)
-        break;
-      /* exiting tasks leave their cgroup a moment after they are killed */
-      if (errno != EBUSY || waited >= 2000)
-        return clawrt_error_set(err, errno, "remove cgroup %s/%s/%s", root_prefix, d->mount,
-                                d->rel);
-      sleep_ms(wait);
-      waited += wait;
-      wait = wait < 64 ? wait * 2 : 64;
-    }
+    return clawrt_error_wrap(err, "remove cgroup %s/%s/%s", root_prefix, d->mount, d->rel);
+  if (cg_rmdir_wait(mountfd, d->rel) < 0)
+    return clawrt_error_set(err, errno, "remove cgroup %s/%s/%s", root_prefix, d->mount, d->rel);
   cleanup_free char *p = xstrdup(d->rel);
   for (int level = 1; level < d->created; level++)
     {
@@ -324,6 +305,7 @@ remove_one(const char *root_prefix, cg_dir *d, bool keep_parent, clawrt_error *e
       if (unlinkat(mountfd, p, AT_REMOVEDIR) < 0)
         break;
     }
+  d->created = 0; /* gone: a second round of destroy skips it */
   return 0;
 }
 
@@ -618,7 +600,7 @@ cgroup_pids(const cgroup_manager *m, pid_t **pids, size_t *n, clawrt_error *err)
   if (d == NULL)
     return 0;
   size_t cap = 0;
-  if (cg_collect_pids(d->fd, pids, n, &cap, 0, err) < 0)
+  if (cg_collect_pids(d->fd, pids, n, &cap, err) < 0)
     {
       free(*pids);
       *pids = NULL;
@@ -632,7 +614,7 @@ int
 cgroup_is_empty(const cgroup_manager *m, bool *empty, clawrt_error *err)
 {
   /* v2 says it in one read; on hybrid the v1 hierarchies are what rmdir
-   * will care about, so they are listed */
+   * will care about, so they are listed, every one of them */
   cg_dir *v2 = cg_v2_dir(m);
   if (v2 && m->layout == CGROUP_LAYOUT_V2)
     {
@@ -648,10 +630,24 @@ cgroup_is_empty(const cgroup_manager *m, bool *empty, clawrt_error *err)
     }
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
-  if (cgroup_pids(m, &pids, &n, err) < 0)
+  if (cg_all_pids(m, &pids, &n, err) < 0)
     return -1;
   *empty = n == 0;
   return 0;
+}
+
+/* Kill what is left in m's cgroups, sub-cgroups included, thawing what
+ * stays frozen (SIGKILL waits for the thaw). */
+static void
+kill_rest(const cgroup_manager *m)
+{
+  clawrt_error e = { 0 };
+  if (cgroup_kill_all(m, SIGKILL, &e) < 0)
+    clawrt_error_clear(&e);
+  /* a task in a container the runtime paused dies only once thawed */
+  cgroup_freeze(m, false, &e);
+  clawrt_error_clear(&e);
+  cg_thaw_subcgroups(m);
 }
 
 int
@@ -659,7 +655,6 @@ cgroup_destroy(cgroup_manager *m, clawrt_error *err)
 {
   if (m == NULL)
     return 0;
-  int rc = 0;
   bool empty = true;
   if (cgroup_is_empty(m, &empty, err) < 0)
     {
@@ -667,22 +662,30 @@ cgroup_destroy(cgroup_manager *m, clawrt_error *err)
       empty = false;
     }
   if (!empty)
-    {
-      if (cgroup_kill_all(m, SIGKILL, err) < 0)
-        clawrt_error_clear(err);
-      /* a frozen v1 task dies only once thawed */
-      clawrt_error e = { 0 };
-      cgroup_freeze(m, false, &e);
-      clawrt_error_clear(&e);
-    }
+    kill_rest(m);
   bool keep = cg_is_default_path(m);
   cg_rt_leaf_zero(m);
-  for (size_t i = 0; i < m->n; i++)
+  int rc = 0;
+  /* a second round for a process that came in after the kill (a fork
+   * outside the freezer's reach, a concurrent exec): busy is the sign */
+  for (int round = 0; round < 2; round++)
     {
-      clawrt_error e = { 0 };
-      if (remove_one(m->root_prefix, &m->dirs[i], keep, rc == 0 ? err : &e) < 0)
-        rc = -1;
-      clawrt_error_clear(&e);
+      rc = 0;
+      bool busy = false;
+      for (size_t i = 0; i < m->n; i++)
+        {
+          clawrt_error e = { 0 };
+          if (remove_one(m->root_prefix, &m->dirs[i], keep, rc == 0 ? err : &e) < 0)
+            {
+              busy |= (rc == 0 ? err : &e)->errnum == EBUSY;
+              rc = -1;
+            }
+          clawrt_error_clear(&e);
+        }
+      if (rc == 0 || !busy || round == 1)
+        break;
+      clawrt_error_clear(err);
+      kill_rest(m);
     }
   /* a leaf left behind still counts in what its parents keep */
   cg_rt_release(m);
@@ -691,18 +694,6 @@ cgroup_destroy(cgroup_manager *m, clawrt_error *err)
 }
 
 /* ---- serialize / load --------------------------------------------------- */
-
-static void
-mask_text(unsigned mask, bool v2, char *buf, size_t len)
-{
-  buf[0] = '\0';
-  for (unsigned bit = 1; bit <= CG_MISC; bit <<= 1)
-    if (mask & bit)
-      {
-        size_t l = strlen(buf);
-        snprintf(buf + l, len - l, "%s%s", l ? "," : "", cg_controller_name(bit, v2));
-      }
-}
 
 char *
 cgroup_serialize(const cgroup_manager *m)
@@ -721,7 +712,7 @@ cgroup_serialize(const cgroup_manager *m)
     {
       const cg_dir *d = &m->dirs[i];
       char ctl[256];
-      mask_text(d->mask, d->v2, ctl, sizeof ctl);
+      cg_mask_names(d->mask, d->v2, "", ",", ctl, sizeof ctl);
       json_gen_object_open(g);
       json_gen_key(g, "mount");
       json_gen_string(g, d->mount);

@@ -109,17 +109,23 @@ int cgroup_update(cgroup_manager *m, const oci_resources *res, clawrt_error *err
 int cgroup_freeze(const cgroup_manager *m, bool freeze, clawrt_error *err);
 int cgroup_is_frozen(const cgroup_manager *m, bool *frozen, clawrt_error *err);
 
-/* Every pid in the container's cgroup and its sub-cgroups (caller frees). */
+/* Every pid in the container's cgroup and its sub-cgroups, as one hierarchy
+ * (v1: the freezer's) lists them: all that the container runs, not one a
+ * host tool put into another hierarchy only (caller frees). */
 int cgroup_pids(const cgroup_manager *m, pid_t **pids, size_t *n, clawrt_error *err);
-/* True when no process is left (cgroup.events populated 0 on v2). */
+/* True when no process is left in any hierarchy, sub-cgroups included
+ * (cgroup.events populated 0 on v2). */
 int cgroup_is_empty(const cgroup_manager *m, bool *empty, clawrt_error *err);
 
-/* Signal every process: SIGKILL through cgroup.kill where a v2 leaf has it;
- * otherwise freeze, signal each pid, thaw (no fork can escape meanwhile). */
+/* Signal every process of every hierarchy, sub-cgroups included: SIGKILL
+ * through cgroup.kill where a v2 leaf has it; otherwise freeze, signal each
+ * pid, thaw (no fork can escape meanwhile).  SIGKILL also thaws the v1
+ * sub-cgroups the container froze itself, or their tasks would not die. */
 int cgroup_kill_all(const cgroup_manager *m, int signo, clawrt_error *err);
 
 /* Kill what lingers, rmdir every directory it created (sub-cgroups the
- * container made too; retrying on EBUSY briefly), free m (also on error). */
+ * container or anyone else made too, of any name and depth; retrying on
+ * EBUSY briefly, then killing once more), free m (also on error). */
 int cgroup_destroy(cgroup_manager *m, clawrt_error *err);
 
 /* JSON text for the state dir, and back.  Paths are stored relative to the

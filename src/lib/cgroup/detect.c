@@ -57,6 +57,20 @@ cg_controller_name(unsigned bit, bool v2)
   return "?";
 }
 
+void
+cg_mask_names(unsigned mask, bool v2, const char *prefix, const char *sep, char *buf, size_t len)
+{
+  size_t l = 0;
+  buf[0] = '\0';
+  for (unsigned bit = 1; bit <= CG_MISC && l < len; bit <<= 1)
+    if (mask & bit)
+      {
+        int w = snprintf(buf + l, len - l, "%s%s%s", l ? sep : "", prefix,
+                         cg_controller_name(bit, v2));
+        l += w > 0 ? (size_t) w : 0;
+      }
+}
+
 unsigned
 cg_controller_mask(const char *list)
 {
@@ -333,18 +347,11 @@ cgroup_host_info_get(const char *root_prefix, cgroup_host_info *out, clawrt_erro
   out->layout = h.layout;
   size_t nv1 = 0;
   out->v1_controllers = h.layout == CGROUP_LAYOUT_V2 ? NULL : xmalloc0(16 * sizeof(char *));
-  char buf[256] = "";
+  char buf[256];
   for (unsigned bit = 1; bit <= CG_MISC; bit <<= 1)
-    {
-      if (out->v1_controllers && (h.v1_mask & bit) && nv1 < 15)
-        out->v1_controllers[nv1++] = xstrdup(cg_controller_name(bit, false));
-      if (h.v2 >= 0 && (h.mounts[h.v2].mask & bit))
-        {
-          if (buf[0])
-            strcat(buf, " ");
-          strcat(buf, cg_controller_name(bit, true));
-        }
-    }
+    if (out->v1_controllers && (h.v1_mask & bit) && nv1 < 15)
+      out->v1_controllers[nv1++] = xstrdup(cg_controller_name(bit, false));
+  cg_mask_names(h.v2 >= 0 ? h.mounts[h.v2].mask : 0, true, "", " ", buf, sizeof buf);
   out->v2_controllers = xstrdup(buf);
   clawrt_error ignored = { 0 };
   out->systemd_running = cgroup_systemd_check("/proc", &ignored) == 0;

@@ -123,6 +123,30 @@ cgroup_freeze(const cgroup_manager *m, bool freeze, clawrt_error *err)
   return 0;
 }
 
+static int
+thaw_one(int fd, void *arg, clawrt_error *err)
+{
+  clawrt_error e = { 0 };
+  cleanup_free char *st = NULL;
+  if (cg_read(fd, "freezer.state", true, &st, &e) == 0 && st && strcmp(st, "THAWED") != 0)
+    cg_write(fd, "freezer.state", "THAWED", NULL, &e);
+  /* best effort: a task left frozen shows as the sub-cgroup rmdir cannot
+   * remove, and that error names it */
+  clawrt_error_clear(&e);
+  return 0;
+}
+
+void
+cg_thaw_subcgroups(const cgroup_manager *m)
+{
+  cg_dir *d = cg_dir_for(m, CG_FREEZER);
+  bool frozen = true;
+  clawrt_error e = { 0 };
+  if (d && !d->v2 && cg_frozen_dir(d, &frozen, &e) == 0 && !frozen)
+    cg_walk(d->fd, thaw_one, NULL, NULL, &e);
+  clawrt_error_clear(&e);
+}
+
 int
 cgroup_is_frozen(const cgroup_manager *m, bool *frozen, clawrt_error *err)
 {

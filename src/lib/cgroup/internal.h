@@ -39,6 +39,10 @@ enum {
 
 unsigned cg_controller_bit(const char *name);   /* 0 when unknown */
 const char *cg_controller_name(unsigned bit, bool v2);
+/* mask's names into buf, each after prefix, sep between: "cpu,memory", or
+ * "+cpu +memory" as cgroup.subtree_control takes them. */
+void cg_mask_names(unsigned mask, bool v2, const char *prefix, const char *sep, char *buf,
+                   size_t len);
 /* "cpu,cpuacct" or "cpu cpuacct" -> bits (unknown names ignored). */
 unsigned cg_controller_mask(const char *list);
 
@@ -146,6 +150,14 @@ void cg_v1_init_cpuset(int mountfd, const char *rel, int leaffd);
 /* --systemd-cgroup at create: the path is parsed, then refused (systemd.c). */
 int cg_systemd_create_check(const cgroup_create_opts *o, const char *id,
                             const char *cgroups_path, clawrt_error *err);
+/* Writers and checks v1 and v2 share (resources_common.c); `v2` picks the
+ * version's file names and value format where they differ. */
+int cg_check_page_sizes(const oci_resources *res, clawrt_error *err);
+/* checkBeforeUpdate: refuse a limit below what usage_file reports. */
+int cg_check_usage(int fd, const char *usage_file, const oci_memory *mem, clawrt_error *err);
+int cg_cpuset_write(int fd, const oci_cpu *c, clawrt_error *err);
+int cg_hugetlb_write(int fd, const oci_hugepage_limit *h, size_t n, bool v2, clawrt_error *err);
+int cg_throttle_write(int fd, const oci_block_io *b, bool v2, clawrt_error *err);
 /* rdma.max lines, the same format on v1 and v2. */
 int cg_rdma_write(int fd, const oci_rdma_entry *r, size_t n, clawrt_error *err);
 /* "2MB" -> ok; the unit tests use it too. */
@@ -194,9 +206,28 @@ int cg_devices_bpf_build(const oci_device_cgroup *rules, size_t n, struct bpf_in
 /* Freezer and process lists. */
 int cg_freeze_dir(const cg_dir *d, bool freeze, clawrt_error *err);
 int cg_frozen_dir(const cg_dir *d, bool *frozen, clawrt_error *err);
-int cg_collect_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth,
-                    clawrt_error *err);
+/* v1: a task in a sub-cgroup the container froze itself takes SIGKILL only
+ * once thawed, so a kill-all thaws those; a container the runtime paused
+ * stays as it is (its tasks die on resume or delete). */
+void cg_thaw_subcgroups(const cgroup_manager *m);
+
+/* The sub-cgroups below dirfd, whatever their names and depth (tree.c):
+ * enter(fd) on the way down, parents first; leave(parentfd, name) on the
+ * way back up, children first.  dirfd itself is not visited.  A callback's
+ * -1 stops the walk. */
+typedef int (*cg_enter_fn)(int fd, void *arg, clawrt_error *err);
+typedef int (*cg_leave_fn)(int parentfd, const char *name, void *arg, clawrt_error *err);
+int cg_walk(int dirfd, cg_enter_fn enter, cg_leave_fn leave, void *arg, clawrt_error *err);
+/* Append the pids of dirfd and of every sub-cgroup below it. */
+int cg_collect_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap, clawrt_error *err);
+/* The pids of every hierarchy's part of the container, sorted, once each:
+ * a v1 hierarchy may hold a process the others do not (one that a host tool
+ * put into a sub-cgroup of the container's memory cgroup only). */
+int cg_all_pids(const cgroup_manager *m, pid_t **pids, size_t *n, clawrt_error *err);
 /* rmdir dirfd's sub-cgroups depth first (not dirfd itself). */
 int cg_rmdir_children(int dirfd, clawrt_error *err);
+/* rmdir dirfd/name, waiting up to 2 s while it is busy (killed tasks leave
+ * a moment later); -1 with errno. */
+int cg_rmdir_wait(int dirfd, const char *name);
 
 #endif

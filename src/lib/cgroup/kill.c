@@ -1,114 +1,47 @@
-/* Processes of a container's cgroup: listing them (its sub-cgroups too),
- * signalling all of them, and removing the sub-cgroups a container made.
+/* Signalling every process of a container's cgroup, its sub-cgroups too.
  * SIGKILL goes through cgroup.kill where a cgroup2 leaf has it (5.14+):
  * one write, and a process forking meanwhile cannot escape.  Otherwise the
  * cgroup is frozen, every pid signalled, and thawed again. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
+#include <stdlib.h>
 
 #include "internal.h"
 #include "util.h"
 
-#define MAX_DEPTH 32
-
-int
-cg_collect_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth, clawrt_error *err)
+static int
+cmp_pid(const void *a, const void *b)
 {
-  if (depth > MAX_DEPTH)
-    return 0;
-  cleanup_free char *text = NULL;
-  if (cg_read(dirfd, "cgroup.procs", true, &text, err) < 0)
-    return -1;
-  for (char *p = text; p && *p;)
-    {
-      char *nl = strchr(p, '\n');
-      if (nl)
-        *nl = '\0';
-      uint64_t v;
-      if (parse_u64(p, &v) == 0 && v > 0 && v <= INT32_MAX)
-        {
-          if (*n == *cap)
-            {
-              *cap = *cap ? *cap * 2 : 32;
-              *pids = xrealloc(*pids, *cap * sizeof **pids);
-            }
-          (*pids)[(*n)++] = (pid_t) v;
-        }
-      p = nl ? nl + 1 : NULL;
-    }
-  /* a fresh open, not a dup: a dup would share the directory offset
-   * with dirfd, and a second walk over the same fd would find nothing */
-  int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return clawrt_error_set(err, errno, "open cgroup directory");
-  DIR *dir = fdopendir(dfd);
-  if (dir == NULL)
-    {
-      close(dfd);
-      return clawrt_error_set(err, errno, "read cgroup directory");
-    }
-  int rc = 0;
-  struct dirent *de;
-  while (rc == 0 && (de = readdir(dir)))
-    {
-      if (de->d_type != DT_DIR || de->d_name[0] == '.')
-        continue;
-      int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-      if (sub < 0)
-        continue; /* removed meanwhile */
-      rc = cg_collect_pids(sub, pids, n, cap, depth + 1, err);
-      close(sub);
-    }
-  closedir(dir);
-  return rc;
+  pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+  return (x > y) - (x < y);
 }
 
 int
-cg_rmdir_children(int dirfd, clawrt_error *err)
+cg_all_pids(const cgroup_manager *m, pid_t **pids, size_t *n, clawrt_error *err)
 {
-  /* a fresh open, not a dup: a dup would share the directory offset
-   * with dirfd, and a second walk over the same fd would find nothing */
-  int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return clawrt_error_set(err, errno, "open cgroup directory");
-  DIR *dir = fdopendir(dfd);
-  if (dir == NULL)
-    {
-      close(dfd);
-      return clawrt_error_set(err, errno, "read cgroup directory");
-    }
-  int rc = 0;
-  struct dirent *de;
-  while (rc == 0 && (de = readdir(dir)))
-    {
-      if (de->d_type != DT_DIR || de->d_name[0] == '.')
-        continue;
-      int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-      if (sub < 0)
-        continue;
-      rc = cg_rmdir_children(sub, err);
-      close(sub);
-      for (unsigned ms = 1; rc == 0 && unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0; ms *= 2)
-        {
-          if (errno == ENOENT)
-            break;
-          if (errno != EBUSY || ms > 512)
-            rc = clawrt_error_set(err, errno, "remove sub-cgroup `%s`", de->d_name);
-          else
-            nanosleep(&(struct timespec){ 0, (long) ms * 1000000L }, NULL);
-        }
-    }
-  closedir(dir);
-  return rc;
+  *pids = NULL;
+  *n = 0;
+  size_t cap = 0;
+  for (size_t i = 0; i < m->n; i++)
+    if (m->dirs[i].fd >= 0 && cg_collect_pids(m->dirs[i].fd, pids, n, &cap, err) < 0)
+      {
+        free(*pids);
+        *pids = NULL;
+        *n = 0;
+        return -1;
+      }
+  if (*n < 2)
+    return 0;
+  qsort(*pids, *n, sizeof **pids, cmp_pid);
+  size_t w = 1;
+  for (size_t r = 1; r < *n; r++)
+    if ((*pids)[r] != (*pids)[w - 1])
+      (*pids)[w++] = (*pids)[r];
+  *n = w;
+  return 0;
 }
 
 static int
@@ -116,7 +49,7 @@ kill_pids(const cgroup_manager *m, int signo, size_t *signalled, clawrt_error *e
 {
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
-  if (cgroup_pids(m, &pids, &n, err) < 0)
+  if (cg_all_pids(m, &pids, &n, err) < 0)
     return -1;
   *signalled = 0;
   for (size_t i = 0; i < n; i++)
@@ -142,7 +75,9 @@ cgroup_kill_all(const cgroup_manager *m, int signo, clawrt_error *err)
             return 0;
           /* hybrid: a process put only into the v1 hierarchies (by another
            * tool) is not in the cgroup2 leaf; SIGKILL needs no freezing */
-          return kill_pids(m, SIGKILL, &signalled, err);
+          int rc = kill_pids(m, SIGKILL, &signalled, err);
+          cg_thaw_subcgroups(m);
+          return rc;
         }
       if (err->errnum != ENOENT)
         return clawrt_error_wrap(err, "kill cgroup %s", m->path);
@@ -170,5 +105,7 @@ cgroup_kill_all(const cgroup_manager *m, int signo, clawrt_error *err)
       return -1;
     }
   clawrt_error_clear(&e);
+  if (signo == SIGKILL)
+    cg_thaw_subcgroups(m);
   return rc;
 }

@@ -22,14 +22,7 @@ typedef struct avail {
 static void
 names(unsigned mask, bool v2, char *buf, size_t len)
 {
-  buf[0] = '\0';
-  for (unsigned bit = 1; bit <= CG_MISC; bit <<= 1)
-    if (mask & bit)
-      {
-        size_t l = strlen(buf);
-        if (l + 16 < len)
-          strcat(strcat(buf, l ? " " : ""), cg_controller_name(bit, v2));
-      }
+  cg_mask_names(mask, v2, "", " ", buf, len);
   if (buf[0] == '\0')
     snprintf(buf, len, "none");
 }

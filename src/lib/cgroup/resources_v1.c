@@ -57,15 +57,8 @@ cg_v1_check(const oci_resources *res, unsigned bits, clawrt_error *err)
             return cg_field_error(err, f, "%u is not in [10, 1000]", b->weight_device[i].weight);
           }
     }
-  if ((bits & CG_HUGETLB))
-    for (size_t i = 0; i < res->hugepage_limits_len; i++)
-      if (!cg_valid_page_size(res->hugepage_limits[i].page_size))
-        {
-          char f[64];
-          snprintf(f, sizeof f, "hugepageLimits[%zu].pageSize", i);
-          return cg_field_error(err, f, "`%s` is not a page size like \"2MB\" or \"1GB\"",
-                                res->hugepage_limits[i].page_size);
-        }
+  if ((bits & CG_HUGETLB) && cg_check_page_sizes(res, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -74,17 +67,8 @@ memory(int fd, const oci_memory *mem, bool update, clawrt_error *err)
 {
   bool limit = mem->has_limit && mem->limit != 0;
   bool swap = mem->has_swap && mem->swap != 0;
-  if (update && mem->check_before_update && limit && mem->limit > 0)
-    {
-      uint64_t usage;
-      if (cg_read_u64(fd, "memory.usage_in_bytes", &usage, err) < 0)
-        return -1;
-      if (usage > (uint64_t) mem->limit)
-        return cg_field_error(err, "memory.limit",
-                              "%" PRId64 " is below the current usage %" PRIu64
-                              " (checkBeforeUpdate is set)",
-                              mem->limit, usage);
-    }
+  if (update && cg_check_usage(fd, "memory.usage_in_bytes", mem, err) < 0)
+    return -1;
   /* The kernel keeps memsw >= limit at every step: raise memsw first when
    * the new limit would pass the current memsw, lower the limit first
    * otherwise. */
@@ -170,33 +154,6 @@ cpu(int fd, const oci_cpu *c, clawrt_error *err)
 }
 
 static int
-cpuset(int fd, const oci_cpu *c, clawrt_error *err)
-{
-  /* mems first: a task must always have a node to allocate from */
-  if (c->mems && *c->mems && cg_write(fd, "cpuset.mems", c->mems, "cpu.mems", err) < 0)
-    return -1;
-  if (c->cpus && *c->cpus && cg_write(fd, "cpuset.cpus", c->cpus, "cpu.cpus", err) < 0)
-    return -1;
-  return 0;
-}
-
-static int
-throttle(int fd, const char *file, const char *field, const oci_throttle_device *t, size_t n,
-         clawrt_error *err)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      char f[80];
-      snprintf(f, sizeof f, "blockIO.%s[%zu]", field, i);
-      if (cg_writef(fd, file, f, err, "%" PRId64 ":%" PRId64 " %" PRIu64, t[i].major, t[i].minor,
-                    t[i].rate)
-          < 0)
-        return -1;
-    }
-  return 0;
-}
-
-static int
 blkio(int fd, const oci_block_io *b, clawrt_error *err)
 {
   /* CFQ's blkio.weight went with CFQ (Linux 5.0); BFQ offers the same
@@ -231,56 +188,7 @@ blkio(int fd, const oci_block_io *b, clawrt_error *err)
             return -1;
         }
     }
-  return throttle(fd, "blkio.throttle.read_bps_device", "throttleReadBpsDevice",
-                  b->throttle_read_bps_device, b->throttle_read_bps_device_len, err) < 0
-                 || throttle(fd, "blkio.throttle.write_bps_device", "throttleWriteBpsDevice",
-                             b->throttle_write_bps_device, b->throttle_write_bps_device_len, err)
-                        < 0
-                 || throttle(fd, "blkio.throttle.read_iops_device", "throttleReadIOPSDevice",
-                             b->throttle_read_iops_device, b->throttle_read_iops_device_len, err)
-                        < 0
-                 || throttle(fd, "blkio.throttle.write_iops_device", "throttleWriteIOPSDevice",
-                             b->throttle_write_iops_device, b->throttle_write_iops_device_len, err)
-                        < 0
-             ? -1
-             : 0;
-}
-
-static int
-hugetlb(int fd, const oci_hugepage_limit *h, size_t n, clawrt_error *err)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      char f[64], file[96];
-      snprintf(f, sizeof f, "hugepageLimits[%zu]", i);
-      snprintf(file, sizeof file, "hugetlb.%s.limit_in_bytes", h[i].page_size);
-      if (!cg_file_exists(fd, file))
-        return cg_field_error(err, f, "this host has no %s huge pages (no %s)", h[i].page_size,
-                              file);
-      if (cg_writef(fd, file, f, err, "%" PRIu64, h[i].limit) < 0)
-        return -1;
-    }
-  return 0;
-}
-
-int
-cg_rdma_write(int fd, const oci_rdma_entry *r, size_t n, clawrt_error *err)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      char f[300], v[300];
-      snprintf(f, sizeof f, "rdma[\"%s\"]", r[i].name);
-      int l = snprintf(v, sizeof v, "%s", r[i].name);
-      if (r[i].has_hca_handles)
-        l += snprintf(v + l, sizeof v - (size_t) l, " hca_handle=%u", r[i].hca_handles);
-      if (r[i].has_hca_objects)
-        snprintf(v + l, sizeof v - (size_t) l, " hca_object=%u", r[i].hca_objects);
-      if (!r[i].has_hca_handles && !r[i].has_hca_objects)
-        continue;
-      if (cg_write(fd, "rdma.max", v, f, err) < 0)
-        return -1;
-    }
-  return 0;
+  return cg_throttle_write(fd, b, false, err);
 }
 
 /* The v1 leaf holding `bit`; routing guarantees it exists. */
@@ -305,7 +213,7 @@ cg_v1_apply(cgroup_manager *m, const oci_resources *res, unsigned bits, bool upd
       && ((fd = dir_of(m, CG_CPU, err)) < 0 || cpu(fd, res->cpu, err) < 0
           || cg_rt_apply(m, cg_dir_for(m, CG_CPU), res->cpu, err) < 0))
     return -1;
-  if ((bits & CG_CPUSET) && res->cpu && ((fd = dir_of(m, CG_CPUSET, err)) < 0 || cpuset(fd, res->cpu, err) < 0))
+  if ((bits & CG_CPUSET) && res->cpu && ((fd = dir_of(m, CG_CPUSET, err)) < 0 || cg_cpuset_write(fd, res->cpu, err) < 0))
     return -1;
   /* runtime-spec 1.3: 0 is a limit (no fork at all), -1 or absent is none */
   if ((bits & CG_PIDS) && res->pids && res->pids->has_limit)
@@ -322,7 +230,7 @@ cg_v1_apply(cgroup_manager *m, const oci_resources *res, unsigned bits, bool upd
     return -1;
   if ((bits & CG_HUGETLB)
       && ((fd = dir_of(m, CG_HUGETLB, err)) < 0
-          || hugetlb(fd, res->hugepage_limits, res->hugepage_limits_len, err) < 0))
+          || cg_hugetlb_write(fd, res->hugepage_limits, res->hugepage_limits_len, false, err) < 0))
     return -1;
   if ((bits & CG_NET_CLS) && res->network
       && ((fd = dir_of(m, CG_NET_CLS, err)) < 0

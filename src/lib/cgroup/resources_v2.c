@@ -139,15 +139,8 @@ cg_v2_check(const oci_resources *res, unsigned bits, clawrt_error *err)
             return cg_field_error(err, f, "cgroup v2 has no leaf weight");
           }
     }
-  if (bits & CG_HUGETLB)
-    for (size_t i = 0; i < res->hugepage_limits_len; i++)
-      if (!cg_valid_page_size(res->hugepage_limits[i].page_size))
-        {
-          char f[64];
-          snprintf(f, sizeof f, "hugepageLimits[%zu].pageSize", i);
-          return cg_field_error(err, f, "`%s` is not a page size like \"2MB\" or \"1GB\"",
-                                res->hugepage_limits[i].page_size);
-        }
+  if ((bits & CG_HUGETLB) && cg_check_page_sizes(res, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -163,17 +156,8 @@ static int
 memory(int fd, const oci_memory *mem, bool update, clawrt_error *err)
 {
   bool limit = mem->has_limit && mem->limit != 0;
-  if (update && mem->check_before_update && limit && mem->limit > 0)
-    {
-      uint64_t usage;
-      if (cg_read_u64(fd, "memory.current", &usage, err) < 0)
-        return -1;
-      if (usage > (uint64_t) mem->limit)
-        return cg_field_error(err, "memory.limit",
-                              "%" PRId64 " is below the current usage %" PRIu64
-                              " (checkBeforeUpdate is set)",
-                              mem->limit, usage);
-    }
+  if (update && cg_check_usage(fd, "memory.current", mem, err) < 0)
+    return -1;
   if (mem->has_swap)
     {
       int64_t lim = mem->limit;
@@ -240,22 +224,6 @@ cpu(int fd, const oci_cpu *c, clawrt_error *err)
 }
 
 static int
-io_max(int fd, const char *key, const char *field, const oci_throttle_device *t, size_t n,
-       clawrt_error *err)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      char f[80];
-      snprintf(f, sizeof f, "blockIO.%s[%zu]", field, i);
-      if (cg_writef(fd, "io.max", f, err, "%" PRId64 ":%" PRId64 " %s=%" PRIu64, t[i].major,
-                    t[i].minor, key, t[i].rate)
-          < 0)
-        return -1;
-    }
-  return 0;
-}
-
-static int
 io(int fd, const oci_block_io *b, clawrt_error *err)
 {
   /* BFQ takes the v1 range as is; io.weight is the generic v2 knob */
@@ -282,33 +250,7 @@ io(int fd, const oci_block_io *b, clawrt_error *err)
       if (rc < 0)
         return -1;
     }
-  if (io_max(fd, "rbps", "throttleReadBpsDevice", b->throttle_read_bps_device,
-             b->throttle_read_bps_device_len, err) < 0
-      || io_max(fd, "wbps", "throttleWriteBpsDevice", b->throttle_write_bps_device,
-                b->throttle_write_bps_device_len, err) < 0
-      || io_max(fd, "riops", "throttleReadIOPSDevice", b->throttle_read_iops_device,
-                b->throttle_read_iops_device_len, err) < 0
-      || io_max(fd, "wiops", "throttleWriteIOPSDevice", b->throttle_write_iops_device,
-                b->throttle_write_iops_device_len, err) < 0)
-    return -1;
-  return 0;
-}
-
-static int
-hugetlb(int fd, const oci_hugepage_limit *h, size_t n, clawrt_error *err)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      char f[64], file[96];
-      snprintf(f, sizeof f, "hugepageLimits[%zu]", i);
-      snprintf(file, sizeof file, "hugetlb.%s.max", h[i].page_size);
-      if (!cg_file_exists(fd, file))
-        return cg_field_error(err, f, "this host has no %s huge pages (no %s)", h[i].page_size,
-                              file);
-      if (cg_writef(fd, file, f, err, "%" PRIu64, h[i].limit) < 0)
-        return -1;
-    }
-  return 0;
+  return cg_throttle_write(fd, b, true, err);
 }
 
 static int
@@ -337,22 +279,16 @@ cg_v2_apply(const cgroup_manager *m, const oci_resources *res, unsigned bits, bo
     return -1;
   if ((bits & CG_CPU) && res->cpu && cpu(fd, res->cpu, err) < 0)
     return -1;
-  if ((bits & CG_CPUSET) && res->cpu)
-    {
-      if (res->cpu->mems && *res->cpu->mems
-          && cg_write(fd, "cpuset.mems", res->cpu->mems, "cpu.mems", err) < 0)
-        return -1;
-      if (res->cpu->cpus && *res->cpu->cpus
-          && cg_write(fd, "cpuset.cpus", res->cpu->cpus, "cpu.cpus", err) < 0)
-        return -1;
-    }
+  if ((bits & CG_CPUSET) && res->cpu && cg_cpuset_write(fd, res->cpu, err) < 0)
+    return -1;
   /* runtime-spec 1.3: 0 is a limit, -1 or absent is none */
   if ((bits & CG_PIDS) && res->pids && res->pids->has_limit
       && write_max(fd, "pids.max", "pids.limit", res->pids->limit, err) < 0)
     return -1;
   if ((bits & CG_BLKIO) && res->block_io && io(fd, res->block_io, err) < 0)
     return -1;
-  if ((bits & CG_HUGETLB) && hugetlb(fd, res->hugepage_limits, res->hugepage_limits_len, err) < 0)
+  if ((bits & CG_HUGETLB)
+      && cg_hugetlb_write(fd, res->hugepage_limits, res->hugepage_limits_len, true, err) < 0)
     return -1;
   if ((bits & CG_RDMA) && cg_rdma_write(fd, res->rdma, res->rdma_len, err) < 0)
     return -1;

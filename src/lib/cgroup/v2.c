@@ -26,13 +26,8 @@ enable_at(int mountfd, const char *level, unsigned bits, clawrt_error *err)
   unsigned missing = bits & ~cg_controller_mask(cur);
   if (missing == 0)
     return 0;
-  char buf[256] = "";
-  for (unsigned bit = 1; bit <= CG_MISC; bit <<= 1)
-    if (missing & bit)
-      {
-        size_t l = strlen(buf);
-        snprintf(buf + l, sizeof buf - l, "%s+%s", l ? " " : "", cg_controller_name(bit, true));
-      }
+  char buf[256];
+  cg_mask_names(missing, true, "+", " ", buf, sizeof buf);
   int fd = openat(mountfd, file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return clawrt_error_set(err, errno, "open %s", file);
