@@ -177,7 +177,7 @@ stop_watch() {
   assert_nothing_left $(ids)
   [ -z "$(ls -A "$CLAWRT_ROOT")" ]
   local cgs
-  cgs=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -name "$P-*" 2>/dev/null)
+  cgs=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -name "$P-*" 2>/dev/null || true)
   [ -z "$cgs" ] || { echo "cgroups left: $cgs" >&2; return 1; }
 }
 

@@ -18,6 +18,9 @@ VALGRIND=${VALGRIND:-valgrind}
 
 setup() {
   command -v "$VALGRIND" >/dev/null || skip "valgrind is not installed (apt-get install valgrind)"
+  if ldd "$CLAWRT" 2>/dev/null | grep -qE 'lib(asan|tsan|ubsan)'; then
+    skip "$CLAWRT is built with sanitizers, which valgrind cannot run under"
+  fi
   setup_bundle
   # valgrind keeps fds of its own above the RLIMIT_NOFILE it shows the
   # program, so it refuses any change of the hard limit (EPERM)
