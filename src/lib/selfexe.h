@@ -1,8 +1,10 @@
 /* CVE-2019-5736 class: a process of the container that can reach
  * /proc/PID/exe of a clawrt process while it is still clawrt could reopen
  * our binary for writing once we exec away.  Where that is possible, clawrt
- * first re-executes itself from a sealed memfd copy: the exe link then leads
- * to an unwritable, unlinked copy, never to the binary on the host. */
+ * first re-executes itself from a copy no one can write: the binary seen
+ * through a detached overlayfs with no upper layer (read-only in its
+ * superblock, nothing copied), or where the kernel cannot make one, a
+ * sealed memfd copy.  The exe link then never leads to a writable file. */
 #ifndef CLAWRT_SELFEXE_H
 #define CLAWRT_SELFEXE_H
 
@@ -19,7 +21,7 @@ void selfexe_init(char **argv);
  * from one; returns only on failure or when nothing had to be done. */
 int selfexe_protect(bool safe_without, clawrt_error *err);
 
-/* Whether /proc/self/exe is a sealed memfd. */
+/* Whether /proc/self/exe is a sealed memfd or our own read-only overlay. */
 bool selfexe_is_sealed(void);
 
 #endif

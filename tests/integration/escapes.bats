@@ -103,6 +103,97 @@ run_bounded() {
   grep -q '^seen ' "$ROOTFS/hijack.log"
 }
 
+# The same defence seen from the host, by root with every capability: the
+# exe of a running `exec` (the runtime's re-executed copy) is held open, and
+# once that process is gone, reopened for writing and written; and its
+# mount is cloned with MOUNT_ATTR_RDONLY cleared, then written through.  A
+# sealed memfd or an overlay without an upper layer refuses all of it; a
+# plain read-only bind mount of the binary would not.
+# exe_write_probe LAUNCHER...: runs `LAUNCHER RUNTIME-COPY --root ... exec`,
+# prints what each attempt got.
+exe_write_probe() {
+  local rt=$BATS_TEST_TMPDIR/runtime-copy before pid i exe_dev rt_dev
+  cp "$(command -v "$CLAWRT")" "$rt"
+  before=$(sha256sum < "$rt")
+  update_config '.process.args = ["sleep", "100"]'
+  run_bounded run -d -b "$BUNDLE" "$ID"
+  [ "$status" = 0 ]
+  "$@" "$rt" --root "$CLAWRT_ROOT" exec "$ID" sleep 3 </dev/null >/dev/null 2>&1 &
+  pid=$!
+  # until it runs from its copy: a sealed memfd, or no longer the file it
+  # was started from
+  rt_dev=$(stat -c %d:%i "$rt")
+  for i in $(seq 100); do
+    exe_dev=$(stat -L -c %d:%i "/proc/$pid/exe" 2>/dev/null) || true
+    [ -n "$exe_dev" ] && [ "$exe_dev" != "$rt_dev" ] && python3 - "$pid" <<'PY' && break
+import fcntl, os, sys
+fd = os.open("/proc/%s/exe" % sys.argv[1], os.O_RDONLY)
+try:
+    seals = fcntl.fcntl(fd, 1034)            # F_GET_SEALS
+except OSError:
+    seals = -1                               # not a memfd
+st = os.fstatvfs(fd)
+sys.exit(0 if seals == 15 or st.f_flag & os.ST_RDONLY else 1)
+PY
+    sleep 0.02
+  done
+  [ "$exe_dev" != "$rt_dev" ]
+  run python3 - "$pid" <<'PY'
+import ctypes, errno, os, sys, time
+pid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open("/proc/%d/exe" % pid, os.O_RDONLY)
+print("exe", os.readlink("/proc/%d/exe" % pid))
+while os.path.exists("/proc/%d" % pid) and open("/proc/%d/stat" % pid).read().split()[2] != "Z":
+    time.sleep(0.05)
+def try_write(path, what):
+    try:
+        w = os.open(path, os.O_WRONLY)
+    except OSError as e:
+        print(what, "open", errno.errorcode[e.errno]); return
+    try:
+        os.write(w, b"X")
+        print(what, "WROTE")
+    except OSError as e:
+        print(what, "write", errno.errorcode[e.errno])
+try_write("/proc/self/fd/%d" % fd, "reopen")
+# open_tree(fd, "", OPEN_TREE_CLONE|AT_EMPTY_PATH), then mount_setattr
+# clearing MOUNT_ATTR_RDONLY on the clone
+t = libc.syscall(428, fd, b"", 1 | 0x1000)
+if t < 0:
+    print("clone", errno.errorcode[ctypes.get_errno()])
+else:
+    attr = (ctypes.c_uint64 * 4)(0, 1, 0, 0)
+    r = libc.syscall(442, t, b"", 0x1000, attr, 32)
+    print("clear-rdonly", "ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
+    try_write("/proc/self/fd/%d" % t, "clone")
+PY
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"reopen "* ]] && [[ "$output" != *WROTE* ]]
+  [ "$(sha256sum < "$rt")" = "$before" ]
+}
+
+@test "escape CVE-2019-5736: the exe of a running exec cannot be written, even by host root" {
+  # runc's exec parent never enters the container; clawrt's does, so all
+  # of clawrt's exec runs from the copy
+  runtime_is clawrt || skip "which process runs from a sealed copy is clawrt's own design"
+  # from a file: the copy is an overlayfs without an upper layer
+  exe_write_probe
+  [[ "$output" == *"reopen open EROFS"* ]]
+}
+
+@test "escape CVE-2019-5736: the same where no overlay can be made: a sealed memfd" {
+  runtime_is clawrt || skip "which process runs from a sealed copy is clawrt's own design"
+  # started from an unsealed memfd, the binary has no directory to lay an
+  # overlay on: the fallback copies it into a sealed memfd
+  exe_write_probe python3 -c 'import os, sys
+fd = os.memfd_create("unsealed", 0)
+os.write(fd, open(sys.argv[1], "rb").read())
+os.execv("/proc/self/fd/%d" % fd, sys.argv[1:])'
+  [[ "$output" == *"exe /memfd:clawrt"* ]] && [[ "$output" == *"reopen write EPERM"* ]]
+}
+
 # ---- CVE-2021-30465 ---------------------------------------------------------------
 # Container A shares a volume with container B and keeps exchanging, in it,
 # a directory with a symlink to a host directory.  B mounts the volume at
