@@ -243,7 +243,23 @@ check_sub_cgroups(const cgroup_manager *cg, const exec_opts *o, clawrt_error *er
   if (cg == NULL)
     return clawrt_error_set(err, 0, "exec: --cgroup: the container has no cgroup recorded");
   if (cgroup_manager_layout(cg) != CGROUP_LAYOUT_V2)
-    return 0;
+    {
+      /* on v1 a process has one cgroup per hierarchy: controllers mounted
+       * together (cpu,cpuacct) cannot be given different paths */
+      for (size_t i = 0; i < o->cgroups_len; i++)
+        for (size_t j = i + 1; j < o->cgroups_len; j++)
+          {
+            const struct exec_cgroup *a = &o->cgroups[i], *b = &o->cgroups[j];
+            const char *ha = a->controller ? cgroup_hierarchy_of(cg, a->controller) : NULL;
+            const char *hb = b->controller ? cgroup_hierarchy_of(cg, b->controller) : NULL;
+            if (ha && hb && strcmp(ha, hb) == 0 && strcmp(a->path, b->path) != 0)
+              return clawrt_error_set(err, 0, "exec: --cgroup %s:%s and %s:%s: %s and %s share "
+                                      "one hierarchy here (%s), give them one path",
+                                      a->controller, a->path, b->controller, b->path,
+                                      a->controller, b->controller, ha);
+          }
+      return 0;
+    }
   const struct exec_cgroup *a = &o->cgroups[0];
   for (size_t i = 1; i < o->cgroups_len; i++)
     if (strcmp(o->cgroups[i].path, a->path) != 0)

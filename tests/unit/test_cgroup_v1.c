@@ -488,10 +488,33 @@ test_stats(void)
   fix_close(&f);
 }
 
+/* exec --cgroup refuses two paths for one hierarchy: which hierarchy each
+ * controller is in */
+static void
+test_hierarchy_of(void)
+{
+  cg_fix f;
+  fix_open(&f, hybrid());
+  leaf(f.root, "clawrt/h1");
+  CHECK(fix_create(&f, "h1", NULL, NULL) == 0, "create for hierarchy_of (%s)", errtext(&f.e));
+  if (f.m)
+    {
+      const char *cpu = cgroup_hierarchy_of(f.m, "cpu"), *acct = cgroup_hierarchy_of(f.m, "cpuacct");
+      const char *mem = cgroup_hierarchy_of(f.m, "memory");
+      CHECK(cpu && acct && strcmp(cpu, acct) == 0 && strcmp(cpu, "cpu,cpuacct") == 0,
+            "cpu and cpuacct co-mounted: one hierarchy (%s, %s)", cpu ? cpu : "-",
+            acct ? acct : "-");
+      CHECK(mem && strcmp(mem, "memory") == 0, "memory: its own (%s)", mem ? mem : "-");
+      CHECK(cgroup_hierarchy_of(f.m, "nosuch") == NULL, "an unknown controller: none");
+    }
+  fix_close(&f);
+}
+
 int
 main(void)
 {
   test_full();
+  test_hierarchy_of();
   test_errors();
   test_paths();
   test_update();

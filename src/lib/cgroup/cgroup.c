@@ -55,6 +55,18 @@ cgroup_manager_layout(const cgroup_manager *m)
 }
 
 const char *
+cgroup_hierarchy_of(const cgroup_manager *m, const char *controller)
+{
+  unsigned bit = cg_controller_mask(controller);
+  if (bit == 0)
+    return NULL;
+  for (size_t i = 0; i < m->n; i++)
+    if (m->dirs[i].mask & bit)
+      return m->dirs[i].mount;
+  return NULL;
+}
+
+const char *
 cgroup_manager_path(const cgroup_manager *m)
 {
   return m->path;

@@ -83,6 +83,10 @@ int cgroup_create_with(const cgroup_create_opts *o, const char *id, const char *
 int cgroup_validate(const char *root_prefix, const oci_resources *res, clawrt_error *err);
 
 cgroup_layout cgroup_manager_layout(const cgroup_manager *m);
+/* The hierarchy a controller is in, as "/sys/fs/cgroup/cpu,cpuacct" (owned
+ * by m); NULL when no hierarchy of m has it or the name is unknown.  Two
+ * controllers with the same answer share one cgroup per process. */
+const char *cgroup_hierarchy_of(const cgroup_manager *m, const char *controller);
 /* The container's cgroup path as runc reports it ("/clawrt/ID"). */
 const char *cgroup_manager_path(const cgroup_manager *m);
 
