@@ -5,6 +5,8 @@
 # directories), `list` never fails or shows a torn state while others
 # write, and at the end nothing is left: no state dir, cgroup, mount or
 # process.  (The shared bench/concurrency script does the same with 500.)
+# Also 50 execs into one container at once, each from its own read-only
+# copy of the runtime.
 
 load helpers
 
@@ -217,4 +219,36 @@ stop_watch() {
   [ -z "$(list_status)" ]
   [ -z "$(ls -A "$CLAWRT_ROOT")" ]
   assert_nothing_left
+}
+
+@test "concurrency: $N execs into one container at once: each runs once, none stays" {
+  local i pids=() before after init
+  clawrt run -d -b "$BUNDLE" "$P-x" >/dev/null 2>&1 </dev/null 3>&-
+  before=$(wc -l < /proc/self/mountinfo)
+  for i in $(seq "$N"); do
+    ( rc=0; clawrt exec "$P-x" sh -c "echo exec-$i >> /tmp/ran" >"$OUT/x$i.out" 2>&1 </dev/null 3>&- || rc=$?
+      echo "$rc" >"$OUT/x$i.rc" ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  for i in $(seq "$N"); do
+    [ "$(cat "$OUT/x$i.rc")" = 0 ] || { echo "exec $i: $(cat "$OUT/x$i.out")" >&2; return 1; }
+  done
+  [ "$(sort -u "$ROOTFS/tmp/ran" | wc -l)" -eq "$N" ] && [ "$(wc -l < "$ROOTFS/tmp/ran")" -eq "$N" ]
+  # only the init is left in the container: every exec and its runtime
+  # process are gone, and their read-only copies of clawrt with them
+  init=$(container_pid "$P-x")
+  local cg procs
+  cg=$(sed -n 's/^[0-9]*:pids:\(.*\)/\1/p' "/proc/$init/cgroup")
+  if [ -n "$cg" ]; then
+    procs=/sys/fs/cgroup/pids$cg/cgroup.procs
+  else  # pure cgroup v2
+    procs=/sys/fs/cgroup$(sed -n 's/^0::\(.*\)/\1/p' "/proc/$init/cgroup")/cgroup.procs
+  fi
+  [ "$(cat "$procs")" = "$init" ]
+  [ -z "$(pgrep -f -- "exec $P-x" || true)" ]
+  after=$(wc -l < /proc/self/mountinfo)
+  [ "$before" -eq "$after" ]
+  clawrt delete -f "$P-x"
+  assert_nothing_left "$P-x"
 }
