@@ -125,7 +125,10 @@ init_rootfs_prepare(const init_args *a, int *rootfd, clawrt_error *err)
     .fds = a->rootfs_fds,
     /* as runc: without SELinux a mount label is not applied (the kernel
      * would reject context= on most filesystems) */
-    .mount_label = spec->linux && selinux_is_enabled() ? spec->linux->mount_label : NULL,
+    .mount_label = spec->linux && spec->linux->mount_label && spec->linux->mount_label[0]
+                           && selinux_is_enabled()
+                       ? spec->linux->mount_label
+                       : NULL,
   };
   return rootfs_prepare(&rc, rootfd, err);
 }

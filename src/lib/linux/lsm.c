@@ -3,27 +3,58 @@
 #endif
 #include "lsm.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <selinux/selinux.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "procfs.h"
 #include "util.h"
 
+#define K_SELINUX_MAGIC 0xf97cff8cu
+
+/* libselinux is loaded only here, when a label makes the question matter:
+ * linked in, it (with libpcre2 and its constructor reading /proc) cost
+ * every command, `state` and `kill` too, ~0.2 ms.  The labels themselves
+ * are written through procfs by this file, so this answer is all we need
+ * of it.  Without libselinux, the kernel's own sign is used: selinuxfs
+ * mounted, as libselinux checks first. */
+static int
+selinux_probe(void)
+{
+  void *h = dlopen("libselinux.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (h)
+    {
+      int (*enabled)(void) = (int (*)(void)) dlsym(h, "is_selinux_enabled");
+      int r = enabled ? enabled() > 0 : -1;
+      /* kept loaded: its state is tied to this process */
+      if (r >= 0)
+        return r;
+    }
+  struct statfs sfs;
+  return statfs("/sys/fs/selinux", &sfs) == 0 && (unsigned) sfs.f_type == K_SELINUX_MAGIC;
+}
+
 bool
 selinux_is_enabled(void)
 {
-  return is_selinux_enabled() > 0;
+  static int cached = -1;
+  if (cached < 0)
+    cached = selinux_probe();
+  return cached > 0;
 }
 
 int
 lsm_validate(const oci_process *p, const oci_linux *l, const char *origin, clawrt_error *err)
 {
   const char *o = origin ? origin : "config.json";
-  bool se = selinux_is_enabled();
-  if (p && p->selinux_label && p->selinux_label[0] && !se)
+  /* asked only when a label is given; answered here, in the parent, so the
+   * init finds it cached */
+  if (l && l->mount_label && l->mount_label[0])
+    (void) selinux_is_enabled();
+  if (p && p->selinux_label && p->selinux_label[0] && !selinux_is_enabled())
     return clawrt_error_set(err, EINVAL, "%s: process.selinuxLabel: SELinux is disabled or "
                             "not supported on this host: remove the label or enable SELinux", o);
   /* linux.mountLabel without SELinux is not applied: with SELinux off no

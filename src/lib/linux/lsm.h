@@ -9,7 +9,9 @@
 #include "ocispec.h"
 
 /* SELinux is enabled when selinuxfs is mounted and the kernel has a policy
- * loaded (libselinux's is_selinux_enabled()). */
+ * loaded: libselinux's is_selinux_enabled(), from libselinux loaded on the
+ * first call (selinuxfs being mounted when it cannot be loaded).  Cached:
+ * call it in the parent before clone when a child will ask. */
 bool selinux_is_enabled(void);
 
 /* Policy, in the parent before anything is created: a config that asks for
