@@ -9,16 +9,8 @@
 #include <string.h>
 
 #include "linux/seccomp.h"
+#include "fuzz.h"
 #include "ocispec.h"
-
-static void
-check(int cond)
-{
-  if (!cond)
-    abort();
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -55,6 +55,22 @@ all_at_once() {
   wait "${pids[@]}" || true
 }
 
+# n_at_once TAG FN: `FN I` for I in 1..N, all at once; each one's status in
+# $OUT/TAG-I.rc and its output in $OUT/TAG-I.out (files: a container keeps
+# what it inherited open).  Fails naming the first that did not exit 0.
+n_at_once() {
+  local tag=$1 fn=$2 i pids=()
+  for i in $(seq "$N"); do
+    ( rc=0; "$fn" "$i" >"$OUT/$tag-$i.out" 2>&1 </dev/null 3>&- || rc=$?
+      echo "$rc" >"$OUT/$tag-$i.rc" ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  for i in $(seq "$N"); do
+    [ "$(cat "$OUT/$tag-$i.rc")" = 0 ] || { echo "$tag $i: $(cat "$OUT/$tag-$i.out")" >&2; return 1; }
+  done
+}
+
 # each_of CMD IDS...: `clawrt CMD ID` for these ids in parallel, waited for
 # (only these: the list watcher runs on).
 each_of() {
@@ -207,33 +223,19 @@ stop_watch() {
 
 @test "concurrency: run of $N short containers at once, list empty afterwards" {
   update_config '.process.args = ["true"]'
-  local i pids=()
-  for i in $(seq "$N"); do
-    ( rc=0; clawrt run -b "$BUNDLE" "$P-r$i" >"$OUT/r$i.out" 2>&1 </dev/null 3>&- || rc=$?; echo "$rc" >"$OUT/r$i.rc" ) &
-    pids+=($!)
-  done
-  wait "${pids[@]}" || true
-  for i in $(seq "$N"); do
-    [ "$(cat "$OUT/r$i.rc")" = 0 ] || { echo "run $i: $(cat "$OUT/r$i.out")" >&2; return 1; }
-  done
+  run_one() { clawrt run -b "$BUNDLE" "$P-r$1"; }
+  n_at_once run run_one
   [ -z "$(list_status)" ]
   [ -z "$(ls -A "$CLAWRT_ROOT")" ]
   assert_nothing_left
 }
 
 @test "concurrency: $N execs into one container at once: each runs once, none stays" {
-  local i pids=() before after init
+  local before after init
   clawrt run -d -b "$BUNDLE" "$P-x" >/dev/null 2>&1 </dev/null 3>&-
   before=$(wc -l < /proc/self/mountinfo)
-  for i in $(seq "$N"); do
-    ( rc=0; clawrt exec "$P-x" sh -c "echo exec-$i >> /tmp/ran" >"$OUT/x$i.out" 2>&1 </dev/null 3>&- || rc=$?
-      echo "$rc" >"$OUT/x$i.rc" ) &
-    pids+=($!)
-  done
-  wait "${pids[@]}" || true
-  for i in $(seq "$N"); do
-    [ "$(cat "$OUT/x$i.rc")" = 0 ] || { echo "exec $i: $(cat "$OUT/x$i.out")" >&2; return 1; }
-  done
+  exec_one() { clawrt exec "$P-x" sh -c "echo exec-$1 >> /tmp/ran"; }
+  n_at_once exec exec_one
   [ "$(sort -u "$ROOTFS/tmp/ran" | wc -l)" -eq "$N" ] && [ "$(wc -l < "$ROOTFS/tmp/ran")" -eq "$N" ]
   # only the init is left in the container: every exec and its runtime
   # process are gone, and their read-only copies of clawrt with them
