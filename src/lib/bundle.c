@@ -11,12 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "linux/caps.h"
 #include "linux/lsm.h"
-#include "linux/rlimits.h"
 #include "linux/rootfs.h"
-#include "linux/sched.h"
 #include "linux/sysctl.h"
+#include "process.h"
 #include "util.h"
 
 void
@@ -49,11 +47,7 @@ bundle_validate(const oci_spec *spec, const char *origin, clawrt_error *err)
   if (p->cwd[0] != '/')
     return clawrt_error_set(err, 0, "%s: process.cwd: must be an absolute path, got \"%s\"",
                             origin, p->cwd);
-  if (p->capabilities && caps_validate(p->capabilities, origin, err) < 0)
-    return -1;
-  if (rlimits_validate(p->rlimits, p->rlimits_len, origin, err) < 0)
-    return -1;
-  if (sched_validate(p, spec->linux, origin, err) < 0)
+  if (process_attrs_validate(p, spec->linux, origin, err) < 0)
     return -1;
   if (lsm_validate(p, spec->linux, origin, err) < 0)
     return -1;

@@ -23,8 +23,6 @@
 #include "linux/lsm.h"
 #include "linux/ns.h"
 #include "linux/procfs.h"
-#include "linux/rlimits.h"
-#include "linux/sched.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "log.h"
@@ -116,11 +114,7 @@ validate_process_file(const oci_process *p, const oci_spec *spec, const char *or
     if (!env_entry_ok(p->env.v[i]))
       return clawrt_error_set(err, EINVAL, "%s: env[%zu]: \"%.64s\" is not KEY=VALUE", origin, i,
                               p->env.v[i]);
-  if (p->capabilities && caps_validate(p->capabilities, origin, err) < 0)
-    return -1;
-  if (rlimits_validate(p->rlimits, p->rlimits_len, origin, err) < 0)
-    return -1;
-  if (sched_validate(p, spec->linux, origin, err) < 0)
+  if (process_attrs_validate(p, spec->linux, origin, err) < 0)
     return -1;
   return lsm_validate(p, NULL, origin, err);
 }

@@ -111,6 +111,17 @@ build_env(proc_setup *ps, clawrt_error *err)
 }
 
 int
+process_attrs_validate(const oci_process *p, const oci_linux *l, const char *origin,
+                       clawrt_error *err)
+{
+  if (p->capabilities && caps_validate(p->capabilities, origin, err) < 0)
+    return -1;
+  if (rlimits_validate(p->rlimits, p->rlimits_len, origin, err) < 0)
+    return -1;
+  return sched_validate(p, l, origin, err);
+}
+
+int
 process_prepare(proc_setup *ps, clawrt_error *err)
 {
   const oci_process *p = ps->process;

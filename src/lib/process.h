@@ -28,6 +28,12 @@ typedef struct proc_setup {
  * labels, cwd (resolved inside the root, never through a leaked fd), and
  * the executable looked up in the process's PATH.  Errors here are the
  * ones `create` reports, like runc's "executable file not found". */
+/* The checks of a process's capabilities, rlimits and scheduling that the
+ * container's process (bundle.c) and an exec'd one share; `l` is the
+ * container's linux section (sched needs it), origin prefixes errors. */
+int process_attrs_validate(const oci_process *p, const oci_linux *l, const char *origin,
+                           clawrt_error *err);
+
 int process_prepare(proc_setup *ps, clawrt_error *err);
 
 /* Only stdio, the preserved fds 3..3+preserve-1 and what we still need

@@ -25,6 +25,14 @@
 
 static char **saved_argv;
 
+/* What SEALED_ENV holds for a file: "dev:ino" in hex. */
+static void
+exe_mark(const struct stat *st, char *buf, size_t len)
+{
+  snprintf(buf, len, "%llx:%llx", (unsigned long long) st->st_dev,
+           (unsigned long long) st->st_ino);
+}
+
 void
 selfexe_init(char **argv)
 {
@@ -47,8 +55,7 @@ is_our_overlay(int fd)
             && sfs.f_type == K_OVERLAYFS_SUPER_MAGIC && (sfs.f_flags & ST_RDONLY);
   if (ok)
     {
-      snprintf(have, sizeof have, "%llx:%llx", (unsigned long long) st.st_dev,
-               (unsigned long long) st.st_ino);
+      exe_mark(&st, have, sizeof have);
       ok = strcmp(have, want) == 0;
     }
   unsetenv(SEALED_ENV);
@@ -87,6 +94,8 @@ overlay_copy(const struct stat *src_st)
   if (*base == '\0' || strstr(base, " (deleted)"))
     return -1;
   *slash = '\0';
+  /* the host's directory of our own binary, before any container exists:
+   * no path of a rootfs is resolved here */
   cleanup_close int dir = open(path[0] ? path : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int tfs = (int) syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
   if (dir < 0 || tfs < 0
@@ -120,8 +129,7 @@ overlay_copy(const struct stat *src_st)
       return -1;
     }
   char mark[64];
-  snprintf(mark, sizeof mark, "%llx:%llx", (unsigned long long) st.st_dev,
-           (unsigned long long) st.st_ino);
+  exe_mark(&st, mark, sizeof mark);
   if (setenv(SEALED_ENV, mark, 1) < 0)
     {
       close(fd);

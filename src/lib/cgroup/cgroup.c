@@ -536,15 +536,18 @@ cgroup_update(cgroup_manager *m, const oci_resources *res, clawrt_error *err)
 
 /* ---- processes ---------------------------------------------------------- */
 
+/* Which hierarchies a move by pid covers. */
+typedef enum { ENTER_ALL, ENTER_V1_ONLY, ENTER_V2_ONLY } enter_which;
+
 static int
-enter(const cgroup_manager *m, pid_t pid, bool skip_v2, clawrt_error *err)
+enter(const cgroup_manager *m, pid_t pid, enter_which which, clawrt_error *err)
 {
   char buf[32];
   snprintf(buf, sizeof buf, "%d", (int) pid);
   for (size_t i = 0; i < m->n; i++)
     {
       const cg_dir *d = &m->dirs[i];
-      if (d->fd < 0 || (skip_v2 && d->v2))
+      if (d->fd < 0 || (which == ENTER_V1_ONLY && d->v2) || (which == ENTER_V2_ONLY && !d->v2))
         continue;
       if (cg_write(d->fd, "cgroup.procs", buf, NULL, err) < 0)
         return clawrt_error_wrap(err, "move pid %d into cgroup %s/%s/%s", (int) pid,
@@ -556,13 +559,19 @@ enter(const cgroup_manager *m, pid_t pid, bool skip_v2, clawrt_error *err)
 int
 cgroup_enter(const cgroup_manager *m, pid_t pid, clawrt_error *err)
 {
-  return enter(m, pid, false, err);
+  return enter(m, pid, ENTER_ALL, err);
 }
 
 int
 cgroup_enter_rest(const cgroup_manager *m, pid_t pid, clawrt_error *err)
 {
-  return enter(m, pid, true, err);
+  return enter(m, pid, ENTER_V1_ONLY, err);
+}
+
+int
+cgroup_enter_v2(const cgroup_manager *m, pid_t pid, clawrt_error *err)
+{
+  return enter(m, pid, ENTER_V2_ONLY, err);
 }
 
 int

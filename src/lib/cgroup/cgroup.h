@@ -99,6 +99,9 @@ int cgroup_enter(const cgroup_manager *m, pid_t pid, clawrt_error *err);
 /* After clone3(CLONE_INTO_CGROUP, cgroup_v2_fd(m)): the hierarchies the
  * clone did not cover (the v1 ones on hybrid; nothing on v2). */
 int cgroup_enter_rest(const cgroup_manager *m, pid_t pid, clawrt_error *err);
+/* The v2 leaf alone: when clone3 could not use CLONE_INTO_CGROUP and the
+ * process moves itself into the v1 ones (self_enter.h). */
+int cgroup_enter_v2(const cgroup_manager *m, pid_t pid, clawrt_error *err);
 /* exec --cgroup [CONTROLLER:]SUBPATH: put pid into an existing sub-cgroup of
  * the container (controller NULL: every hierarchy). */
 int cgroup_enter_sub(const cgroup_manager *m, pid_t pid, const char *controller,

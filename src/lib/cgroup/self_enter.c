@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -67,18 +66,4 @@ cgroup_self_enter_close(cgroup_self_enter *s)
     }
   free(s->v);
   *s = (cgroup_self_enter) CGROUP_SELF_ENTER_INIT;
-}
-
-int
-cgroup_enter_v2(const cgroup_manager *m, pid_t pid, clawrt_error *err)
-{
-  const cg_dir *d = cg_v2_dir(m);
-  if (d == NULL || d->fd < 0)
-    return 0;
-  char buf[32];
-  snprintf(buf, sizeof buf, "%d", (int) pid);
-  if (cg_write(d->fd, "cgroup.procs", buf, NULL, err) < 0)
-    return clawrt_error_wrap(err, "move pid %d into cgroup %s/%s/%s", (int) pid,
-                             m->root_prefix, d->mount, d->rel);
-  return 0;
 }

@@ -43,7 +43,4 @@ int cgroup_self_enter_run(cgroup_self_enter *s, clawrt_error *err);
 /* Close what is still open and free (the parent after clone, any error path). */
 void cgroup_self_enter_close(cgroup_self_enter *s);
 
-/* The v2 leaf alone, by pid: when clone3 could not use CLONE_INTO_CGROUP. */
-int cgroup_enter_v2(const cgroup_manager *m, pid_t pid, clawrt_error *err);
-
 #endif
