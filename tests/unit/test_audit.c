@@ -14,29 +14,7 @@
 #include "spec_default.h"
 #include "tap.h"
 #include "util.h"
-
-#ifndef FIXTURES
-#define FIXTURES "tests/unit/fixtures"
-#endif
-
-static oci_spec *
-load(const char *name)
-{
-  char *path = xasprintf("%s/strict/%s", FIXTURES, name);
-  char *buf = NULL;
-  size_t len = 0;
-  clawrt_error e = { 0 };
-  oci_spec *spec = NULL;
-  if (read_file_at(AT_FDCWD, path, 1 << 20, &buf, &len, &e) < 0
-      || oci_spec_parse(buf, len, name, &spec, &e) < 0)
-    {
-      printf("Bail out! %s: %s\n", path, e.msg ? e.msg : "?");
-      exit(2);
-    }
-  free(buf);
-  free(path);
-  return spec;
-}
+#include "spec_fixture.h"
 
 static audit_report
 audit(const oci_spec *s, const char *bundle_dir, bool forced)
@@ -119,7 +97,7 @@ test_severities(void)
 static void
 test_tight(void)
 {
-  oci_spec *s = load("tight.json");
+  oci_spec *s = fixture_spec("strict", "tight.json");
   audit_report r = audit(s, "/bundle", false);
   CHECK(r.len == 0, "tight.json: no finding (%zu)", r.len);
   if (r.len)
@@ -158,7 +136,7 @@ test_tight(void)
 static void
 test_open(void)
 {
-  oci_spec *s = load("open.json");
+  oci_spec *s = fixture_spec("strict", "open.json");
   char *before = NULL, *after = NULL;
   size_t len;
   clawrt_error e = { 0 };
@@ -298,7 +276,7 @@ test_open(void)
 static void
 test_binds(void)
 {
-  oci_spec *s = load("tight.json");
+  oci_spec *s = fixture_spec("strict", "tight.json");
   oci_mount *m = &s->mounts[3];
   strv_set(&m->options, (char *[]){ "rbind", "rw", "nodev", "nosuid", NULL });
   free(m->source);
@@ -338,7 +316,7 @@ test_binds(void)
 static void
 test_refusal(void)
 {
-  oci_spec *s = load("joined-cgroupns.json");
+  oci_spec *s = fixture_spec("strict", "joined-cgroupns.json");
   audit_report r = audit(s, "/bundle", false);
   CHECK(!r.strict && r.strict_refusal && strstr(r.strict_refusal, "strict mode: item 1")
             && strstr(r.strict_refusal, "/proc/1/ns/cgroup"),
@@ -359,7 +337,7 @@ test_refusal(void)
   audit_report_free(&r);
   oci_spec_free(s);
 
-  s = load("host-cgroup-bind.json");
+  s = fixture_spec("strict", "host-cgroup-bind.json");
   r = audit(s, "/bundle", false);
   CHECK(is(&r, "sensitive-host-bind", "mounts[1]", "/sys/fs/cgroup", AUDIT_CRITICAL)
             && r.strict_refusal && strstr(r.strict_refusal, "strict mode: item 2"),

@@ -15,6 +15,7 @@
 #include "spec_default.h"
 #include "util.h"
 #include "tap.h"
+#include "spec_fixture.h"
 
 
 /* ---- the parser, on a table of its own -------------------------------- */
@@ -579,15 +580,6 @@ strv_is(const oci_strv *s, const char *const *want, size_t n)
     if (strcmp(s->v[i], want[i]) != 0)
       return false;
   return true;
-}
-
-static const oci_mount *
-mount_at(const oci_spec *s, const char *dest)
-{
-  for (size_t i = 0; i < s->mounts_len; i++)
-    if (strcmp(s->mounts[i].destination, dest) == 0)
-      return &s->mounts[i];
-  return NULL;
 }
 
 static bool

@@ -11,29 +11,7 @@
 #include "policy/strict.h"
 #include "bundle.h"
 #include "spec_default.h"
-
-#ifndef FIXTURES
-#define FIXTURES "tests/unit/fixtures"
-#endif
-
-static oci_spec *
-load(const char *name)
-{
-  char *path = xasprintf("%s/strict/%s", FIXTURES, name);
-  char *buf = NULL;
-  size_t len = 0;
-  clawrt_error e = { 0 };
-  oci_spec *spec = NULL;
-  if (read_file_at(AT_FDCWD, path, 1 << 20, &buf, &len, &e) < 0
-      || oci_spec_parse(buf, len, name, &spec, &e) < 0)
-    {
-      printf("Bail out! %s: %s\n", path, errtext(&e));
-      exit(2);
-    }
-  free(buf);
-  free(path);
-  return spec;
-}
+#include "spec_fixture.h"
 
 static oci_strv
 strv_new(void)
@@ -70,15 +48,6 @@ ns(const oci_spec *s, const char *type)
   return NULL;
 }
 
-static const oci_mount *
-mount_at(const oci_spec *s, const char *dest)
-{
-  for (size_t i = 0; i < s->mounts_len; i++)
-    if (strcmp(s->mounts[i].destination, dest) == 0)
-      return &s->mounts[i];
-  return NULL;
-}
-
 static bool
 caps_lack(const oci_capabilities *c, const char *cap)
 {
@@ -104,7 +73,7 @@ emit(const oci_spec *s)
 static void
 test_requested(void)
 {
-  oci_spec *s = load("open.json");
+  oci_spec *s = fixture_spec("strict", "open.json");
   CHECK(!strict_requested(s, false), "no annotation: not requested");
   CHECK(strict_requested(s, true), "forced (clawrt --strict): requested");
   oci_map_set(&s->annotations, CLAWRT_STRICT_ANNOTATION, "false");
@@ -120,7 +89,7 @@ test_requested(void)
 static void
 test_open(void)
 {
-  oci_spec *s = load("open.json");
+  oci_spec *s = fixture_spec("strict", "open.json");
   oci_strv ch = strv_new();
   clawrt_error e = { 0 };
   CHECK(strict_apply(s, "open.json", &ch, &e) == 0, "open.json is transformed: %s", errtext(&e));
@@ -201,7 +170,7 @@ test_open(void)
   oci_spec_free(s);
 
   /* what strict mode makes passes the runtime's own validation */
-  s = load("tight.json");
+  s = fixture_spec("strict", "tight.json");
   CHECK(strict_apply(s, "tight.json", NULL, &e) == 0 && bundle_validate(s, "tight.json", &e) == 0,
         "tight.json made strict is a valid spec: %s", e.msg ? errtext(&e) : "ok");
   clawrt_error_clear(&e);
@@ -216,7 +185,7 @@ test_idempotent(void)
   static const char *const names[] = { "open.json", "tight.json" };
   for (size_t i = 0; i < 2; i++)
     {
-      oci_spec *s = load(names[i]);
+      oci_spec *s = fixture_spec("strict", names[i]);
       clawrt_error e = { 0 };
       oci_strv ch = strv_new();
       CHECK(strict_apply(s, names[i], NULL, &e) == 0, "%s: first pass", names[i]);
@@ -249,7 +218,7 @@ test_idempotent(void)
   oci_spec_free(d);
 
   /* a deny-all spelled without access is deny-all too */
-  oci_spec *t = load("tight.json");
+  oci_spec *t = fixture_spec("strict", "tight.json");
   free(t->linux->resources->devices[0].access);
   t->linux->resources->devices[0].access = NULL;
   CHECK(strict_apply(t, "tight.json", NULL, &e) == 0 && t->linux->resources->devices_len == 1,
@@ -261,7 +230,7 @@ static void
 test_refusals(void)
 {
   clawrt_error e = { 0 };
-  oci_spec *s = load("joined-cgroupns.json");
+  oci_spec *s = fixture_spec("strict", "joined-cgroupns.json");
   oci_spec *before = oci_spec_dup(s);
   CHECK(strict_apply(s, "config.json", NULL, &e) < 0
             && has(&e, "config.json: strict mode: item 1 (own cgroup namespace)")
@@ -273,7 +242,7 @@ test_refusals(void)
   oci_spec_free(before);
   oci_spec_free(s);
 
-  s = load("joined-mountns.json");
+  s = fixture_spec("strict", "joined-mountns.json");
   CHECK(strict_apply(s, "config.json", NULL, &e) < 0
             && has(&e, "strict mode: item 2 (own mount namespace)")
             && has(&e, "linux.namespaces[1].path") && has(&e, "/proc/1/ns/mnt"),
@@ -281,7 +250,7 @@ test_refusals(void)
   clawrt_error_clear(&e);
   oci_spec_free(s);
 
-  s = load("host-cgroup-bind.json");
+  s = fixture_spec("strict", "host-cgroup-bind.json");
   CHECK(strict_apply(s, "config.json", NULL, &e) < 0
             && has(&e, "strict mode: item 2 (hide host cgroups and pressure)")
             && has(&e, "mounts[1]") && has(&e, "`/sys/fs/cgroup`")
@@ -312,7 +281,7 @@ test_refusals(void)
 
   /* a mount of type cgroup (the container's own, under a cgroup
    * namespace) is what strict mode wants */
-  s = load("host-cgroup-bind.json");
+  s = fixture_spec("strict", "host-cgroup-bind.json");
   free(s->mounts[1].type);
   s->mounts[1].type = xstrdup("cgroup");
   free(s->mounts[1].source);
